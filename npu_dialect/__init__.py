@@ -1,0 +1,1 @@
+"""The `nn` and `npu` dialects, the hardware description and tensor-data helpers."""
