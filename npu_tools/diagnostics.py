@@ -21,11 +21,9 @@ from xdsl.parser import Parser
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.utils.lexer import Span
 
+from npu_dialect.errors import UserError
+
 T = TypeVar("T")
-
-
-class UserError(Exception):
-    """An error caused by the user's input; its text is the whole diagnostic."""
 
 
 class LocatingParser(Parser):

@@ -1,0 +1,162 @@
+"""Shared pieces of the `nn` dialect: attribute helpers, element types and the base op.
+
+Shape inference lives in `npu_dialect.nn.shapes` as plain functions on Python
+tuples, so that the importer and rewrites can compute shapes without building ops;
+the ops' verifiers and constructors call the same functions.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TypeAlias
+
+from xdsl.dialects.builtin import (
+    I64,
+    BFloat16Type,
+    BoolAttr,
+    DenseArrayBase,
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    Signedness,
+    StringAttr,
+    TensorType,
+    f32,
+    i1,
+    i64,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.irdl import IRDLOperation
+from xdsl.utils.exceptions import VerifyException
+
+IntArrayAttr = DenseArrayBase.constr(i64)
+"""Integer-list attributes are `array<i64: ...>`."""
+I64Attr: TypeAlias = IntegerAttr[I64]
+F32Attr: TypeAlias = FloatAttr[Float32Type]
+Shape: TypeAlias = tuple[int, ...]
+Operand: TypeAlias = SSAValue | Operation
+
+FLOAT_TYPES: tuple[Attribute, ...] = (Float32Type(), Float16Type(), BFloat16Type(), Float64Type())
+INTEGER_TYPES: tuple[Attribute, ...] = (
+    IntegerType(8),
+    IntegerType(16),
+    IntegerType(32),
+    IntegerType(64),
+    IntegerType(8, Signedness.UNSIGNED),
+    i1,
+)
+ELEMENT_TYPES: tuple[Attribute, ...] = FLOAT_TYPES + INTEGER_TYPES
+"""Element types that `nn` tensors may have."""
+
+
+def i64_array(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+
+
+def i64_attr(value: int) -> IntegerAttr:
+    return IntegerAttr(int(value), i64)
+
+
+def f32_attr(value: float) -> FloatAttr:
+    return FloatAttr(float(value), f32)
+
+
+def bool_attr(value: bool) -> BoolAttr:
+    return IntegerAttr(int(bool(value)), i1)
+
+
+def str_attr(value: str) -> StringAttr:
+    return StringAttr(value)
+
+
+def ints(attr: DenseArrayBase) -> tuple[int, ...]:
+    """The values of an `array<i64: ...>` attribute."""
+    return tuple(int(v) for v in attr.get_values())
+
+
+def tensor(shape: Sequence[int], element_type: Attribute) -> TensorType:
+    return TensorType(element_type, [int(d) for d in shape])
+
+
+def tensor_of(value: Operand) -> TensorType:
+    """The tensor type of an SSA value (or of an op's single result)."""
+    value_type = SSAValue.get(value).type
+    if not isinstance(value_type, TensorType):
+        raise VerifyException(f"expected a tensor value, got {value_type}")
+    return value_type  # pyright: ignore[reportUnknownVariableType]
+
+
+def shape_of(tensor_type: TensorType) -> Shape:
+    return tuple(tensor_type.get_shape())
+
+
+def same_element_type(name: str, value: TensorType, reference_name: str, reference: TensorType) -> None:
+    if value.element_type != reference.element_type:
+        raise VerifyException(
+            f"{name} element type {value.element_type} does not match "
+            f"{reference_name} element type {reference.element_type}"
+        )
+
+
+def require_float(name: str, value: TensorType) -> None:
+    if value.element_type not in FLOAT_TYPES:
+        raise VerifyException(
+            f"{name} element type {value.element_type} is not a float type"
+        )
+
+
+def require_rank(name: str, value: TensorType, rank: int) -> None:
+    if value.get_num_dims() != rank:
+        raise VerifyException(f"{name} must have rank {rank}, got {value}")
+
+
+class NNOperation(IRDLOperation, ABC):
+    """Base of every `nn` op: static tensors of supported element types, and a
+    result type that the verifier recomputes from the operands and attributes."""
+
+    @abstractmethod
+    def inferred_result_types(self) -> Sequence[Attribute]:
+        """The result types implied by the operands and attributes.
+
+        Raises `VerifyException` naming the operand or attribute that is invalid.
+        """
+
+    def verify_(self) -> None:
+        op_def = self.get_irdl_definition()
+        for name, _ in (*op_def.operands, *op_def.results):
+            for value in _values(getattr(self, name)):
+                _check_tensor(name, value.type)
+        inferred = self.inferred_result_types()
+        actual = self.result_types
+        if len(inferred) != len(actual):
+            raise VerifyException(
+                f"has {len(actual)} results, its operands and attributes imply {len(inferred)}"
+            )
+        several = len(actual) > 1
+        for index, (got, want) in enumerate(zip(actual, inferred)):
+            if got != want:
+                name = f"result {index}" if several else "result"
+                raise VerifyException(f"{name} type {got} does not match inferred {want}")
+
+
+def _values(field: SSAValue | Sequence[SSAValue] | None) -> Sequence[SSAValue]:
+    """The values of an operand or result field, whether single, optional or variadic."""
+    if field is None:
+        return ()
+    if isinstance(field, SSAValue):
+        return (field,)
+    return tuple(field)
+
+
+def _check_tensor(name: str, value_type: Attribute) -> None:
+    assert isinstance(value_type, TensorType), "nn ops constrain all values to tensors"
+    if any(d < 0 for d in value_type.get_shape()):
+        raise VerifyException(f"{name} must have a static shape, got {value_type}")
+    if value_type.element_type not in ELEMENT_TYPES:
+        raise VerifyException(
+            f"{name} element type {value_type.element_type} is not supported by nn"
+        )
