@@ -21,7 +21,7 @@ from xdsl.parser import Parser
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.utils.lexer import Span
 
-from npu_dialect.errors import UserError
+from npu_dialect.errors import UserError, location_of
 
 T = TypeVar("T")
 
@@ -56,17 +56,6 @@ class LocatingParser(Parser):
 
 def parse_module(ctx: Context, text: str, name: str, line_offset: int = 0) -> ModuleOp:
     return LocatingParser(ctx, text, name, line_offset).parse_module()
-
-
-def location_of(op: Operation) -> str | None:
-    """`file:line:col` of an op, or of its closest located ancestor."""
-    current: Operation | None = op
-    while current is not None:
-        loc = current.location
-        if isinstance(loc, FileLineColLoc):
-            return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
-        current = current.parent_op()
-    return None
 
 
 def parse_error_line(error: ParseError, line_offset: int = 0) -> str:
