@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import (
     Builtin,
     DenseIntOrFPElementsAttr,
     DenseResourceAttr,
+    Float8E4M3FNType,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -77,6 +78,8 @@ def numpy_dtype(element_type: Attribute) -> np.dtype:
             return np.dtype(np.float16)
         case BFloat16Type():
             return np.dtype(ml_dtypes.bfloat16)
+        case Float8E4M3FNType():
+            return np.dtype(ml_dtypes.float8_e4m3fn)
         case Float64Type():
             return np.dtype(np.float64)
         case IntegerType():
