@@ -52,6 +52,9 @@ class NpuOptMain(xDSLOptMain):
         )
         for name, factory in dialects.items():
             self.ctx.register_dialect(name, factory)
+        # The printer finds blob data through the loaded builtin dialect, which a
+        # module without `dense_resource` never loads; passes may still create blobs.
+        self.ctx.load_registered_dialect("builtin")
 
     def register_all_passes(self) -> None:
         from transforms import get_all_passes
