@@ -47,6 +47,15 @@ from npu_dialect.nn.normalization import (
     ReduceSumOp,
     SoftmaxOp,
 )
+from npu_dialect.nn.quant import (
+    QUANT_OPS,
+    DequantizeOp,
+    QAddOp,
+    QConv2DOp,
+    QMatmulOp,
+    QuantizeOp,
+    RequantizeOp,
+)
 from npu_dialect.nn.shape_ops import (
     ConcatOp,
     FlattenOp,
@@ -128,9 +137,9 @@ NN_OPS: list[type[NNOperation]] = [
     GatherOp,
     CastOp,
 ]
-"""Every op of the dialect, in the order of the spec."""
+"""Every op of the dialect but the quantised ones (`QUANT_OPS`), in the order of the spec."""
 
-NN = Dialect("nn", NN_OPS, [])
+NN = Dialect("nn", [*NN_OPS, *QUANT_OPS], [])
 
 __all__ = [
     "ELEMENT_TYPES",
@@ -138,6 +147,13 @@ __all__ = [
     "INTEGER_TYPES",
     "NN",
     "NN_OPS",
+    "QUANT_OPS",
+    "DequantizeOp",
+    "QAddOp",
+    "QConv2DOp",
+    "QMatmulOp",
+    "QuantizeOp",
+    "RequantizeOp",
     "AbsOp",
     "AddOp",
     "AvgPool2DOp",
@@ -208,3 +224,13 @@ __all__ = [
     "infer_unsqueeze_shape",
     "normalize_slice",
 ]
+
+
+def _register_canonicalization_patterns() -> None:
+    # Imported here, not at the top: the patterns import this package.
+    from transforms.canonicalization import register
+
+    register()
+
+
+_register_canonicalization_patterns()
