@@ -19,7 +19,8 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.targets import get_all_targets as upstream_targets
 from xdsl.transforms import get_all_passes as upstream_passes
-from xdsl.utils.exceptions import DiagnosticException, ParseError
+from xdsl.utils.arg_spec import parse_spec
+from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from npu_dialect import universe
@@ -33,6 +34,10 @@ from npu_tools.diagnostics import (
 )
 
 T = TypeVar("T")
+
+# NPU assembly and binary programs are read whole by npu_dialect.asm, not split.
+PROGRAM_SUFFIXES = (".npuasm", ".npubin")
+BINARY_TARGETS = ("npu-bin",)
 
 
 def merge_registries(upstream: Mapping[str, T], ours: Mapping[str, T], kind: str) -> dict[str, T]:
@@ -97,8 +102,18 @@ class NpuOptMain(xDSLOptMain):
             fail("npu-opt", f"-p: {str(error).strip().splitlines()[-1]}")
         self.args.disable_verify = verify
 
+    def output_resulting_program(self, prog: ModuleOp) -> str:
+        try:
+            return super().output_resulting_program(prog)
+        except ValueError as error:  # unknown or ill-typed -t options (Target.from_spec)
+            raise UserError(f"-t: {error}") from None
+
     def process_chunk(self, text: str, line_offset: int) -> str:
-        module = parse_module(self.ctx, text, self.get_input_name(), line_offset)
+        return self.process_module(
+            parse_module(self.ctx, text, self.get_input_name(), line_offset)
+        )
+
+    def process_module(self, module: ModuleOp) -> str:
         if not self.args.disable_verify:
             verify_module(module, self.get_input_name())
         for pass_ in self.pipeline.passes:
@@ -120,6 +135,14 @@ class NpuOptMain(xDSLOptMain):
         data = stream.read()
         if stream is not sys.stdin.buffer:
             stream.close()
+        if name.endswith(PROGRAM_SUFFIXES):
+            from npu_dialect.asm import load_program
+
+            try:
+                self._write_result(self.process_module(load_program(name, data)))
+            except UserError as error:
+                self._report(str(error))
+            return
         try:
             text = data.decode()
         except UnicodeDecodeError:
@@ -135,11 +158,19 @@ class NpuOptMain(xDSLOptMain):
             except UserError as error:
                 self._report(str(error))
             line_offset += chunk.count("\n")
-        result = "// -----\n".join(outputs)
-        if self.args.output_file is None:
-            sys.stdout.write(result)
+        self._write_result("// -----\n".join(outputs))
+
+    def _write_result(self, result: str) -> None:
+        # Binary targets write one character per byte (see npu_dialect/targets.py).
+        binary = parse_spec(self.args.target).name in BINARY_TARGETS
+        data = result.encode("latin-1" if binary else "utf-8")
+        if self.args.output_file is not None:
+            guarded("npu-opt", lambda: _write(self.args.output_file, data))
+        elif binary:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
         else:
-            guarded("npu-opt", lambda: _write(self.args.output_file, result))
+            sys.stdout.write(result)
 
     def _report(self, message: str) -> None:
         if self.args.verify_diagnostics or self.args.parsing_diagnostics:
@@ -148,13 +179,23 @@ class NpuOptMain(xDSLOptMain):
             fail("npu-opt", message)
 
 
-def _write(path: str, text: str) -> None:
-    with open(path, "w") as out:
-        out.write(text)
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
 
 
 def main(args: list[str] | None = None) -> None:
-    guarded("npu-opt", lambda: NpuOptMain(args=args).run())
+    def start() -> None:
+        try:
+            opt = NpuOptMain(args=args)
+        except ArgSpecParseError as error:  # a BaseException, raised for bad -p or -t specs
+            # Its text: a title, the place, the specification, a caret, the problem.
+            lines = [line.strip() for line in str(error).splitlines()] or ["invalid"]
+            spec = f" '{lines[2]}'" if len(lines) > 3 else ""
+            raise UserError(f"bad specification{spec}: {lines[-1]}") from None
+        opt.run()
+
+    guarded("npu-opt", start)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,15 @@ The outputs are always summarised on stdout; NPU-level runs also print the cost 
 
 from __future__ import annotations
 
-import argparse
-import io
 import os
+
+# One BLAS thread: the simulator's tile products are small and numerous, and on a busy
+# 2-core machine OpenBLAS's threads made conv-shaped products up to 40x slower
+# (benchmarks/simulator_throughput.py). Set the variable yourself to override.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import io  # noqa: E402
 import sys
 import tempfile
 import zipfile
@@ -41,11 +47,15 @@ def build_context() -> Context:
 
 
 def load_module(path: str) -> ModuleOp:
-    """Parse and verify an `.mlir` file or an NPU assembly file."""
+    """Parse and verify an `.mlir` file, an NPU assembly file or an NPU binary."""
     if path.endswith(".npuasm"):
         from npu_dialect.asm import parse_asm_file
 
         module = parse_asm_file(path)
+    elif path.endswith(".npubin"):
+        from npu_dialect.asm import parse_bin_file
+
+        module = parse_bin_file(path)
     else:
         with open(path, "rb") as stream:
             data = stream.read()
@@ -117,7 +127,7 @@ def summarise(outputs: Mapping[str, np.ndarray]) -> str:
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=TOOL, description=__doc__.split("\n")[0])
-    parser.add_argument("input", help=".mlir module (any level) or .npuasm program")
+    parser.add_argument("input", help=".mlir module (any level), .npuasm or .npubin program")
     parser.add_argument("--entry", default="main", help="function or program to run")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--inputs", help=".npz file of inputs keyed by input name")

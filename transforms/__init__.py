@@ -8,4 +8,26 @@ from xdsl.passes import ModulePass
 def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     """Return the project's passes by name (upstream xDSL passes are not included)."""
 
-    return {}
+    return {
+        "nn-quantize": _nn_quantize,
+        "nn-convert-precision": _nn_convert_precision,
+        "convert-nn-to-npu": _convert_nn_to_npu,
+    }
+
+
+def _nn_quantize() -> type[ModulePass]:
+    from transforms.nn_quantize import NNQuantizePass
+
+    return NNQuantizePass
+
+
+def _nn_convert_precision() -> type[ModulePass]:
+    from transforms.nn_convert_precision import NNConvertPrecisionPass
+
+    return NNConvertPrecisionPass
+
+
+def _convert_nn_to_npu() -> type[ModulePass]:
+    from transforms.convert_nn_to_npu import ConvertNNToNPUPass
+
+    return ConvertNNToNPUPass

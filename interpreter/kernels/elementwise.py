@@ -7,7 +7,11 @@ import math
 import ml_dtypes
 import numpy as np
 
-_NARROW_FLOATS = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
+_NARROW_FLOATS = (
+    np.dtype(np.float16),
+    np.dtype(ml_dtypes.bfloat16),
+    np.dtype(ml_dtypes.float8_e4m3fn),
+)
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:

@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import (
     BFloat16Type,
     BoolAttr,
     DenseArrayBase,
+    Float8E4M3FNType,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -49,8 +50,21 @@ INTEGER_TYPES: tuple[Attribute, ...] = (
     IntegerType(8, Signedness.UNSIGNED),
     i1,
 )
-ELEMENT_TYPES: tuple[Attribute, ...] = FLOAT_TYPES + INTEGER_TYPES
-"""Element types that `nn` tensors may have."""
+ELEMENT_TYPES: tuple[Attribute, ...] = FLOAT_TYPES + INTEGER_TYPES + (Float8E4M3FNType(),)
+"""Element types that `nn` tensors may have. `f8E4M3FN` is not a float type for the
+float-only ops: it is meant for storage (`nn.constant`, `nn.cast`) and the products
+below, as on the NPU, whose vector unit has no fp8 arithmetic."""
+LOW_PRECISION_FLOATS: tuple[Attribute, ...] = (BFloat16Type(), Float16Type(), Float8E4M3FNType())
+"""Operand types whose `conv2d`, `matmul` and `gemm` may accumulate into an `f32`
+result (the matrix unit's fp32 accumulation)."""
+
+
+def product_element_type(operand: TensorType, result: Attribute | None) -> Attribute:
+    """The element type of a product of `operand`s whose result asks for `result`:
+    `f32` for low-precision float operands when asked, else the operands' own."""
+    if result == f32 and operand.element_type in LOW_PRECISION_FLOATS:
+        return f32
+    return operand.element_type
 
 
 def i64_array(values: Sequence[int]) -> DenseArrayBase:

@@ -15,6 +15,7 @@ from xdsl.irdl import (
     traits_def,
 )
 from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
 
 from npu_dialect.nn.base import (
     I64Attr,
@@ -25,6 +26,7 @@ from npu_dialect.nn.base import (
     i64_array,
     i64_attr,
     ints,
+    product_element_type,
     require_float,
     require_rank,
     same_element_type,
@@ -43,10 +45,16 @@ def conv2d_result_type(
     padding: Sequence[int],
     dilations: Sequence[int],
     groups: int,
+    result_element: Attribute | None = None,
 ) -> TensorType:
+    """The result type; `result_element` f32 accumulates low-precision float operands
+    in f32 (the bias is then f32 too)."""
     same_element_type("weight", weight, "input", input)
-    if bias is not None:
-        same_element_type("bias", bias, "input", input)
+    element = product_element_type(input, result_element)
+    if bias is not None and bias.element_type != element:
+        raise VerifyException(
+            f"bias element type {bias.element_type} does not match result element type {element}"
+        )
     shape = infer_conv2d_shape(
         shape_of(input),
         shape_of(weight),
@@ -56,7 +64,7 @@ def conv2d_result_type(
         groups,
         None if bias is None else shape_of(bias),
     )
-    return tensor(shape, input.element_type)
+    return tensor(shape, element)
 
 
 @irdl_op_definition
@@ -122,6 +130,7 @@ class Conv2DOp(NNOperation):
                 ints(self.padding),
                 ints(self.dilations),
                 self.groups.value.data,
+                tensor_of(self.result).element_type,
             )
         ]
 

@@ -15,6 +15,7 @@ from xdsl.irdl import (
     traits_def,
 )
 from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
 
 from npu_dialect.nn.base import (
     F32Attr,
@@ -22,6 +23,7 @@ from npu_dialect.nn.base import (
     Operand,
     bool_attr,
     f32_attr,
+    product_element_type,
     same_element_type,
     shape_of,
     tensor,
@@ -30,9 +32,14 @@ from npu_dialect.nn.base import (
 from npu_dialect.nn.shapes import infer_gemm_shape, infer_matmul_shape
 
 
-def matmul_result_type(lhs: TensorType, rhs: TensorType) -> TensorType:
+def matmul_result_type(
+    lhs: TensorType, rhs: TensorType, result_element: Attribute | None = None
+) -> TensorType:
+    """The result type; `result_element` f32 accumulates low-precision float operands
+    in f32."""
     same_element_type("rhs", rhs, "lhs", lhs)
-    return tensor(infer_matmul_shape(shape_of(lhs), shape_of(rhs)), lhs.element_type)
+    element = product_element_type(lhs, result_element)
+    return tensor(infer_matmul_shape(shape_of(lhs), shape_of(rhs)), element)
 
 
 @irdl_op_definition
@@ -54,19 +61,33 @@ class MatmulOp(NNOperation):
         super().__init__(operands=[lhs, rhs], result_types=[result_type])
 
     def inferred_result_types(self) -> Sequence[Attribute]:
-        return [matmul_result_type(tensor_of(self.lhs), tensor_of(self.rhs))]
+        return [
+            matmul_result_type(
+                tensor_of(self.lhs), tensor_of(self.rhs), tensor_of(self.result).element_type
+            )
+        ]
 
 
 def gemm_result_type(
-    a: TensorType, b: TensorType, c: TensorType | None, trans_a: bool, trans_b: bool
+    a: TensorType,
+    b: TensorType,
+    c: TensorType | None,
+    trans_a: bool,
+    trans_b: bool,
+    result_element: Attribute | None = None,
 ) -> TensorType:
+    """The result type; `result_element` f32 accumulates low-precision float operands
+    in f32 (c is then f32 too)."""
     same_element_type("b", b, "a", a)
-    if c is not None:
-        same_element_type("c", c, "a", a)
+    element = product_element_type(a, result_element)
+    if c is not None and c.element_type != element:
+        raise VerifyException(
+            f"c element type {c.element_type} does not match result element type {element}"
+        )
     shape = infer_gemm_shape(
         shape_of(a), shape_of(b), None if c is None else shape_of(c), trans_a, trans_b
     )
-    return tensor(shape, a.element_type)
+    return tensor(shape, element)
 
 
 @irdl_op_definition
@@ -121,5 +142,6 @@ class GemmOp(NNOperation):
                 None if self.c is None else tensor_of(self.c),
                 bool(self.trans_a.value.data),
                 bool(self.trans_b.value.data),
+                tensor_of(self.result).element_type,
             )
         ]

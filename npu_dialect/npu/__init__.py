@@ -32,6 +32,7 @@ from npu_dialect.npu.attributes import (
 )
 from npu_dialect.npu.conversion import ConvertOp, RequantizeOp
 from npu_dialect.npu.dma import DmaLoadOp, DmaStoreOp
+from npu_dialect.npu.host import HostOp, HostYieldOp
 from npu_dialect.npu.matrix import Conv2dOp, MatmulOp, MatrixInstruction, conv_output_size
 from npu_dialect.npu.program import DramOp, NpuInstruction, ProgramOp, Target
 from npu_dialect.npu.vector import (
@@ -61,6 +62,8 @@ NPU = Dialect(
         PoolOp,
         ReduceOp,
         ConvertOp,
+        HostOp,
+        HostYieldOp,
     ],
     [
         TokenType,
@@ -95,6 +98,8 @@ __all__ = [
     "DramKind",
     "DramKindAttr",
     "DramOp",
+    "HostOp",
+    "HostYieldOp",
     "MatmulOp",
     "MatrixInstruction",
     "NpuInstruction",

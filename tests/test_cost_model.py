@@ -1,0 +1,263 @@
+"""Every cycle formula of interpreter/cost_model.py and the scheduler, against values
+computed by hand from docs/cost_model.md."""
+
+from __future__ import annotations
+
+import pytest
+from xdsl.dialects.builtin import IntegerAttr, bf16, f32, i8, i32
+
+from interpreter.cost_model import (
+    Cost,
+    dma_load_cost,
+    dma_store_cost,
+    matrix_cost,
+    systolic_gemm,
+    vector_cost,
+)
+from interpreter.scheduler import SharedBus, schedule
+from npu_dialect.hardware import derive_config, load_config
+from npu_dialect.npu import (
+    BinaryKind,
+    BinaryOp,
+    Conv2dOp,
+    ConvertOp,
+    Dataflow,
+    DmaLoadOp,
+    DmaStoreOp,
+    MatmulOp,
+    PoolKind,
+    PoolOp,
+    ReduceKind,
+    ReduceOp,
+    RequantizeOp,
+    TileAttr,
+    UnaryKind,
+    UnaryOp,
+)
+
+BASE = load_config("npu-base")  # 32x32 ws, lanes 32, setup 10, latency 200, 32 B/cycle
+
+
+# The systolic array (SCALE-Sim): folds x (2R + C + T - 2).
+
+
+@pytest.mark.parametrize(
+    ("m", "k", "n", "rows", "cols", "dataflow", "folds", "per_fold"),
+    [
+        # ws: folds = ceil(K/R) * ceil(N/C), T = M.
+        (64, 64, 64, 32, 32, "ws", 2 * 2, 2 * 32 + 32 + 64 - 2),
+        (100, 70, 40, 32, 32, "ws", 3 * 2, 2 * 32 + 32 + 100 - 2),
+        (10, 20, 20, 16, 8, "ws", 2 * 3, 2 * 16 + 8 + 10 - 2),
+        (1, 1, 1, 32, 32, "ws", 1, 2 * 32 + 32 + 1 - 2),
+        # os: folds = ceil(M/R) * ceil(N/C), T = K.
+        (100, 70, 40, 32, 32, "os", 4 * 2, 2 * 32 + 32 + 70 - 2),
+        (10, 20, 20, 16, 8, "os", 1 * 3, 2 * 16 + 8 + 20 - 2),
+    ],
+)
+def test_systolic_cycles(
+    m: int, k: int, n: int, rows: int, cols: int, dataflow: str, folds: int, per_fold: int
+) -> None:
+    gemm = systolic_gemm(m, k, n, rows, cols, dataflow)
+    assert (gemm.folds, gemm.cycles_per_fold) == (folds, per_fold)
+    assert gemm.cycles == folds * per_fold
+
+
+def test_systolic_sram_traffic() -> None:
+    # ws on 16x8: 2 row folds of K, 3 column folds of N.
+    ws = systolic_gemm(10, 20, 20, 16, 8, "ws")
+    assert (ws.lhs_reads, ws.rhs_reads, ws.partial_sums) == (10 * 20 * 3, 20 * 20, 10 * 20 * 2)
+    # os: 1 row fold of M, 3 column folds: weights re-read per row fold, outputs once.
+    os_ = systolic_gemm(10, 20, 20, 16, 8, "os")
+    assert (os_.lhs_reads, os_.rhs_reads, os_.partial_sums) == (10 * 20 * 3, 20 * 20, 10 * 20)
+
+
+def test_matmul_cost() -> None:
+    op = MatmulOp(
+        TileAttr("act", 0, [64, 64], i8),
+        TileAttr("weight", 0, [64, 64], i8),
+        TileAttr("acc", 0, [64, 64], i32),
+    )
+    cost = matrix_cost(op, BASE)
+    assert cost.cycles == 4 * 158
+    assert cost.macs == 64**3
+    # lhs 64*64 per column fold (2), rhs once, 2 partial sums per output of which
+    # the second reads the first back.
+    assert cost.sram_read_bytes == 64 * 64 * 2 + 64 * 64 + 64 * 64 * 4
+    assert cost.sram_write_bytes == 64 * 64 * 2 * 4
+    assert cost.mac_energy_pj == pytest.approx(64**3 * 0.3)
+    assert cost.sram_energy_pj == pytest.approx((28672 + 32768) * 8.5)
+    accumulating = MatmulOp(op.lhs, op.rhs, op.dest, accumulate=True)
+    assert matrix_cost(accumulating, BASE).sram_read_bytes == cost.sram_read_bytes + 64 * 64 * 4
+
+
+def test_matmul_dataflow_changes_cycles() -> None:
+    gemmini = load_config("gemmini")  # 16x16, ws and os
+    lhs = TileAttr("act", 0, [100, 70], i8)
+    rhs = TileAttr("weight", 0, [70, 40], i8)
+    dest = TileAttr("acc", 0, [100, 40], i32)
+    ws = matrix_cost(MatmulOp(lhs, rhs, dest, dataflow=Dataflow.WS), gemmini)
+    os_ = matrix_cost(MatmulOp(lhs, rhs, dest, dataflow=Dataflow.OS), gemmini)
+    assert ws.cycles == 5 * 3 * (32 + 16 + 100 - 2)
+    assert os_.cycles == 7 * 3 * (32 + 16 + 70 - 2)
+    # Without a dataflow the config's first one (ws) applies.
+    assert matrix_cost(MatmulOp(lhs, rhs, dest), gemmini).cycles == ws.cycles
+
+
+def test_conv2d_cost() -> None:
+    window = TileAttr("act", 0, [18, 18, 64], i8)
+    dest = TileAttr("acc", 0, [16, 16, 64], i32)
+    dense = Conv2dOp(window, TileAttr("weight", 0, [3, 3, 64, 64], i8), dest)
+    # GEMM (256, 576, 64): 18 x 2 folds of 2*32 + 32 + 256 - 2 cycles.
+    assert matrix_cost(dense, BASE).cycles == 36 * 350
+    assert matrix_cost(dense, BASE).macs == 16 * 16 * 64 * 576
+    depthwise = Conv2dOp(window, TileAttr("weight", 0, [3, 3, 1, 64], i8), dest, groups=64)
+    # 64 groups, each one fold of GEMM (256, 9, 1).
+    assert matrix_cost(depthwise, BASE).cycles == 64 * 350
+    assert matrix_cost(depthwise, BASE).macs == 16 * 16 * 64 * 9
+
+
+# DMA: setup + latency + ceil(bytes / bandwidth).
+
+
+def test_dma_load_cost() -> None:
+    load = DmaLoadOp("x", 0, [64, 1], TileAttr("act", 0, [64, 64], i8))
+    cost = dma_load_cost(load, BASE)
+    assert (cost.cycles, cost.bus_cycles) == (10 + 200 + 4096 // 32, 4096 // 32)
+    assert (cost.dram_read_bytes, cost.sram_write_bytes) == (4096, 4096)
+    assert cost.energy_pj == pytest.approx(4096 * 162.5 + 4096 * 8.5)
+
+
+def test_dma_load_padding_is_not_read() -> None:
+    load = DmaLoadOp(
+        "x",
+        0,
+        [16, 1, 256],
+        TileAttr("act", 0, [18, 18, 64], i8),
+        pad=[1, 1, 0, 1, 1, 0],
+        pad_value=IntegerAttr(0, i8),
+    )
+    cost = dma_load_cost(load, BASE)
+    assert cost.dram_read_bytes == 16 * 16 * 64
+    assert cost.sram_write_bytes == 18 * 18 * 64
+    assert cost.cycles == 10 + 200 + 16 * 16 * 64 // 32
+    everything_padded = DmaLoadOp(
+        "x",
+        0,
+        [1],
+        TileAttr("act", 0, [4], i8),
+        pad=[2, 2],
+        pad_value=IntegerAttr(0, i8),
+    )
+    assert dma_load_cost(everything_padded, BASE).cycles == 10
+
+
+def test_dma_rounds_up_fractional_bandwidth() -> None:
+    tpu = load_config("tpu-v1")  # 48.57 bytes/cycle
+    load = DmaLoadOp("x", 0, [1], TileAttr("act", 0, [1000], i8))
+    assert dma_load_cost(load, tpu).cycles == 10 + 200 + 21  # 1000 / 48.57 = 20.6
+
+
+def test_resident_weight_load() -> None:
+    sram_only = load_config("sram-only")  # resident_bandwidth 4096, setup 10
+    load = DmaLoadOp("w", 0, [64, 1], TileAttr("weight", 0, [64, 64], i8))
+    cost = dma_load_cost(load, sram_only, resident=True)
+    assert (cost.cycles, cost.bus_cycles, cost.dram_read_bytes) == (10 + 1, 0, 0)
+    assert cost.sram_read_bytes == 4096
+    assert cost.energy_pj == pytest.approx(2 * 4096 * sram_only.energy.sram_byte)
+
+
+def test_dma_store_cost() -> None:
+    store = DmaStoreOp(TileAttr("act", 0, [64, 64], i8), "y", 0, [64, 1])
+    cost = dma_store_cost(store, BASE)
+    assert (cost.cycles, cost.bus_cycles) == (10 + 200 + 128, 128)
+    assert (cost.dram_write_bytes, cost.sram_read_bytes) == (4096, 4096)
+
+
+# Vector unit: ceil(elements / lanes) * cycles(op class).
+
+
+def test_vector_cycles_by_op_class() -> None:
+    acc = TileAttr("acc", 0, [16, 64], i32)
+    bias = TileAttr("acc", 0x1000, [1, 64], i32)
+    add = vector_cost(BinaryOp(BinaryKind.ADD, acc, bias, acc), BASE)
+    assert add.cycles == 1024 // 32 * 1
+    assert add.sram_read_bytes == 4096 + 256
+    assert add.vector_energy_pj == pytest.approx(1024 * 0.9)
+    floats = TileAttr("act", 0, [16, 64], f32)
+    assert vector_cost(BinaryOp(BinaryKind.DIV, floats, floats, floats), BASE).cycles == 32 * 4
+    assert vector_cost(UnaryOp(UnaryKind.EXP, floats, floats), BASE).cycles == 32 * 4
+    assert vector_cost(UnaryOp(UnaryKind.RELU, floats, floats), BASE).cycles == 32
+    odd = TileAttr("act", 0, [33], f32)
+    assert vector_cost(UnaryOp(UnaryKind.RELU, odd, odd), BASE).cycles == 2
+    out = TileAttr("act", 0, [16, 64], i8)
+    assert vector_cost(RequantizeOp(acc, out, [1 << 30], [31]), BASE).cycles == 32
+    halves = TileAttr("act", 0, [16, 64], bf16)
+    assert vector_cost(ConvertOp(floats, halves), BASE).cycles == 32
+
+
+def test_pool_and_reduce_cycles() -> None:
+    pool = PoolOp(
+        PoolKind.MAX,
+        TileAttr("act", 0, [16, 16, 64], i8),
+        TileAttr("act", 0x4000, [8, 8, 64], i8),
+        kernel=[2, 2],
+        strides=[2, 2],
+    )
+    # Charged per window element: 4096 outputs / 32 lanes x 4 window elements.
+    assert vector_cost(pool, BASE).cycles == 128 * 4
+    assert vector_cost(pool, BASE).vector_energy_pj == pytest.approx(4096 * 4 * 0.9)
+    reduce = ReduceOp(
+        ReduceKind.SUM, TileAttr("act", 0, [4, 64], f32), TileAttr("act", 0x400, [4, 1], f32), 1
+    )
+    assert vector_cost(reduce, BASE).cycles == 256 // 32
+
+
+def test_vector_cycles_follow_the_config() -> None:
+    slow = derive_config(BASE, {"vector.lanes": 8, "vector.cycles.transcendental": 10}, "slow")
+    floats = TileAttr("act", 0, [16, 64], f32)
+    assert vector_cost(UnaryOp(UnaryKind.TANH, floats, floats), slow).cycles == 128 * 10
+
+
+# The scheduler.
+
+
+def test_schedule_overlaps_engines_and_honours_tokens() -> None:
+    costs = [Cost(100), Cost(50), Cost(30), Cost(20)]
+    engines = ["dma_load", "matrix", "vector", "matrix"]
+    # 1 and 2 are independent of 0, 3 waits on 0 and 2.
+    timeline = schedule(engines, [[], [], [], [0, 2]], costs, BASE)
+    assert timeline.start == [0, 0, 0, 100]
+    assert timeline.end == [100, 50, 30, 120]
+    assert timeline.makespan == 120
+
+
+def test_schedule_issues_in_order_per_class() -> None:
+    two_loaders = derive_config(BASE, {"dma.load_engines": 2}, "two-loaders")
+    costs = [Cost(10), Cost(100), Cost(10), Cost(10)]
+    engines = ["matrix", "dma_load", "dma_load", "dma_load"]
+    # Load 1 waits on the matrix op; load 2 may use the second engine but not start
+    # before load 1 has started; load 3 takes the engine that frees first.
+    timeline = schedule(engines, [[], [0], [], []], costs, two_loaders)
+    assert timeline.start == [0, 10, 10, 20]
+    assert timeline.unit[1:] == [0, 1, 1]
+
+
+def test_dram_bus_is_shared() -> None:
+    two_loaders = derive_config(BASE, {"dma.load_engines": 2}, "two-loaders")
+    transfer = Cost(10 + 200 + 100, bus_cycles=100)
+    timeline = schedule(["dma_load", "dma_load"], [[], []], [transfer, transfer], two_loaders)
+    # Both start at 0 on their own engines; the second transfer waits for the bus.
+    assert timeline.start == [0, 0]
+    assert timeline.end == [310, 410]
+
+
+def test_bus_takes_the_first_gap_that_fits() -> None:
+    bus = SharedBus()
+    assert bus.place(100, 50) == 100
+    assert bus.place(300, 50) == 300
+    assert bus.place(120, 100) == 150  # the gap [150, 300) fits 100 cycles
+    assert bus.place(0, 60) == 0
+    # Busy: [0, 60) [100, 150) [150, 250) [300, 350); the gaps [60, 100) and
+    # [250, 300) are too short for 60 cycles, the second fits 50.
+    assert bus.place(40, 60) == 350
+    assert bus.place(40, 50) == 250
