@@ -25,18 +25,18 @@ class RunResult:
     """A cost report (NPU-level runs only): has to_text(), to_json(), trace_json()."""
 
 
-def _find_entry(module: ModuleOp, entry: str) -> Operation:
-    for op in module.walk():
-        if getattr(op, "sym_name", None) is not None and op.sym_name.data == entry:  # type: ignore[union-attr]
-            if op.name in ("func.func", "npu.program"):
-                return op
-    names = [
-        op.sym_name.data  # type: ignore[union-attr]
-        for op in module.walk()
-        if op.name in ("func.func", "npu.program")
-    ]
+def _find_entry(module: ModuleOp, entry: str | None) -> Operation:
+    """The function or program named `entry`; without a name, `main` or the only one."""
+    candidates = [op for op in module.walk() if op.name in ("func.func", "npu.program")]
+    names = [op.sym_name.data for op in candidates]  # type: ignore[attr-defined]
+    wanted = entry if entry is not None else "main"
+    for op, name in zip(candidates, names):
+        if name == wanted:
+            return op
+    if entry is None and len(candidates) == 1:
+        return candidates[0]
     raise UserError(
-        f"no function or program named '{entry}' in the module"
+        f"no function or program named '{wanted}' in the module"
         + (f" (it has: {', '.join(names)})" if names else "")
     )
 
@@ -69,7 +69,7 @@ def input_signature(op: Operation) -> list[tuple[str, Attribute]]:
 
 def execute(
     module: ModuleOp,
-    entry: str = "main",
+    entry: str | None = None,
     inputs: Mapping[str, np.ndarray] | None = None,
     *,
     seed: int = 0,
@@ -83,7 +83,7 @@ def execute(
     if isinstance(op, FuncOp):
         from interpreter.executor import run_function
 
-        return RunResult(dict(run_function(module, dict(inputs), entry=entry)))
+        return RunResult(dict(run_function(module, dict(inputs), entry=op.sym_name.data)))
     from interpreter.simulator import simulate_program
 
     outputs, report = simulate_program(op, dict(inputs), config=config, trace=want_trace)

@@ -128,7 +128,11 @@ def summarise(outputs: Mapping[str, np.ndarray]) -> str:
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=TOOL, description=__doc__.split("\n")[0])
     parser.add_argument("input", help=".mlir module (any level), .npuasm or .npubin program")
-    parser.add_argument("--entry", default="main", help="function or program to run")
+    parser.add_argument(
+        "--entry",
+        default=None,
+        help="function or program to run (default: main, or the only one in the module)",
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--inputs", help=".npz file of inputs keyed by input name")
     source.add_argument("--seed", type=int, default=None, help="seed for random inputs")
@@ -159,6 +163,7 @@ def run(args: argparse.Namespace) -> None:
         write_outputs(args.outputs, result.outputs)
     if result.report is not None:
         print(result.report.to_text())
+        print()
         if args.report_json:
             write_text(args.report_json, result.report.to_json())
         if args.trace:
