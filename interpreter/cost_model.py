@@ -12,6 +12,8 @@ without executing the program.
   ISPASS 2020; arXiv:1811.02883): each fold of the GEMM onto the `R x C` array costs
   `2R + C + T - 2` cycles, fill + stream + drain.
 - Vector unit: `ceil(elements / lanes) * cycles(op class)`.
+- Host (`npu.host`): `launch_cycles + ceil(host elements / elements_per_cycle)`; the
+  host's own memory traffic and energy are not the NPU's and are not counted.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from npu_dialect.npu import (
     DmaLoadOp,
     DmaStoreOp,
     DramKind,
+    HostOp,
     MatmulOp,
     NpuInstruction,
     PoolOp,
@@ -236,6 +239,17 @@ def vector_cost(op: VectorInstruction, config: HardwareConfig) -> Cost:
     )
 
 
+# Host.
+
+
+def host_cost(op: HostOp, config: HardwareConfig) -> Cost:
+    """`launch_cycles + ceil(host_elements / elements_per_cycle)`: the round trip to the
+    host, then its throughput over every element it reads and writes. The host works
+    on DRAM through its own memory system, so no NPU bus, SRAM, DRAM bytes or energy."""
+    host = config.host
+    return Cost(cycles=host.launch_cycles + ceil(op.host_elements / host.elements_per_cycle))
+
+
 def instruction_cost(op: NpuInstruction, config: HardwareConfig, resident: bool = False) -> Cost:
     """The cost of any instruction (`resident`: see `dma_load_cost`)."""
     if isinstance(op, DmaLoadOp):
@@ -244,6 +258,8 @@ def instruction_cost(op: NpuInstruction, config: HardwareConfig, resident: bool 
         return dma_store_cost(op, config)
     if isinstance(op, MatmulOp | Conv2dOp):
         return matrix_cost(op, config)
+    if isinstance(op, HostOp):
+        return host_cost(op, config)
     assert isinstance(op, VectorInstruction)
     return vector_cost(op, config)
 

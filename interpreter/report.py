@@ -67,6 +67,8 @@ class OpStats(Totals):
 
     start: int = 0
     end: int = 0
+    host: bool = False
+    """Some of its instructions ran on the host (`npu.host`)."""
 
     @property
     def cycles(self) -> int:
@@ -141,7 +143,7 @@ class Report:
             "clock_mhz": self.config.clock_mhz,
             "cycles": self.cycles,
             "time_us": self.time_us,
-            "host_cycles": 0,
+            "host_cycles": totals.busy_cycles["host"],
             "roofline_cycles": self.roofline_cycles,
             "roofline": {
                 "compute_cycles": self.compute_bound_cycles,
@@ -183,6 +185,7 @@ class Report:
             "sram_read_bytes": stats.sram_read_bytes,
             "sram_write_bytes": stats.sram_write_bytes,
             "energy_pj": stats.energy_pj,
+            "host": stats.host,
         }
 
     def _bound(self) -> str:
@@ -227,7 +230,7 @@ class Report:
             for name, stats in self.ops.items():
                 rows.append(
                     (
-                        name,
+                        f"{name} (host)" if stats.host else name,
                         str(stats.instructions),
                         str(stats.cycles),
                         str(stats.macs),
@@ -305,6 +308,7 @@ def build_report(
             if stats is None:
                 stats = ops[origin] = OpStats(start=start, end=end)
             stats.add(engine, cost, duration)
+            stats.host = stats.host or engine == "host"
             stats.start = min(stats.start, start)
             stats.end = max(stats.end, end)
         if trace is not None:

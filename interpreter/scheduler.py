@@ -1,8 +1,9 @@
 """The engine timeline: when each instruction starts and ends.
 
-The machine has one matrix unit, one vector unit, `dma.load_engines` load engines and
-`dma.store_engines` store engines. List scheduling in program order: an instruction
-starts at the earliest cycle when
+The machine has one matrix unit, one vector unit, `dma.load_engines` load engines,
+`dma.store_engines` store engines, and one host (the CPU that runs `npu.host`
+instructions, concurrently with the NPU's engines). List scheduling in program order:
+an instruction starts at the earliest cycle when
 
 - every instruction whose token it waits on has completed,
 - an engine of its class is free (it takes the one that frees first, lowest index on
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from interpreter.cost_model import Cost
 from npu_dialect.hardware import HardwareConfig
 
-ENGINE_CLASSES = ("dma_load", "matrix", "vector", "dma_store")
+ENGINE_CLASSES = ("dma_load", "matrix", "vector", "dma_store", "host")
 
 
 def engine_counts(config: HardwareConfig) -> dict[str, int]:
@@ -37,6 +38,7 @@ def engine_counts(config: HardwareConfig) -> dict[str, int]:
         "matrix": 1,
         "vector": 1,
         "dma_store": config.dma.store_engines,
+        "host": 1,
     }
 
 

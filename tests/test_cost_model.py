@@ -10,6 +10,8 @@ from interpreter.cost_model import (
     Cost,
     dma_load_cost,
     dma_store_cost,
+    host_cost,
+    instruction_cost,
     matrix_cost,
     systolic_gemm,
     vector_cost,
@@ -24,6 +26,7 @@ from npu_dialect.npu import (
     Dataflow,
     DmaLoadOp,
     DmaStoreOp,
+    HostOp,
     MatmulOp,
     PoolKind,
     PoolOp,
@@ -34,6 +37,8 @@ from npu_dialect.npu import (
     UnaryKind,
     UnaryOp,
 )
+from npu_tools.diagnostics import parse_module
+from npu_tools.npu_run import build_context
 
 BASE = load_config("npu-base")  # 32x32 ws, lanes 32, setup 10, latency 200, 32 B/cycle
 
@@ -218,6 +223,55 @@ def test_vector_cycles_follow_the_config() -> None:
     assert vector_cost(UnaryOp(UnaryKind.TANH, floats, floats), slow).cycles == 128 * 10
 
 
+# Host: launch_cycles + ceil(host_elements / elements_per_cycle).
+
+GATHER = """
+npu.program @main config "npu-base" {
+  npu.dram @ids input at 0 : tensor<6xi32>
+  npu.dram @table weight at 64 : tensor<4x2xf32> = dense<1.0> : tensor<4x2xf32>
+  npu.dram @rows output at 128 : tensor<12xf32>
+  %0 = npu.host [@ids, @table] -> [@rows] {
+  ^bb0(%i: tensor<2x3xi32>, %t: tensor<4x2xf32>):
+    %r = nn.gather %t, %i {axis = 0 : i64} : (tensor<4x2xf32>, tensor<2x3xi32>) -> tensor<2x3x2xf32>
+    npu.host_yield %r : tensor<2x3x2xf32>
+  }
+}
+"""
+
+
+def gather_host_op() -> HostOp:
+    module = parse_module(build_context(), GATHER, "gather.mlir")
+    module.verify()
+    return next(op for op in module.walk() if isinstance(op, HostOp))
+
+
+@pytest.mark.parametrize(
+    ("config", "cycles"),
+    [
+        # Reads 6 + 8 elements, writes 12: 26 elements.
+        ("npu-base", 2000 + 13),  # 2 elements/cycle
+        ("gemmini", 500 + 52),  # 0.5 elements/cycle
+        ("tpu-v1", 3500 + 5),  # 5.71 elements/cycle: ceil(4.55)
+        ("npu-edge", 500 + 26),  # 1 element/cycle
+    ],
+)
+def test_host_cost(config: str, cycles: int) -> None:
+    op = gather_host_op()
+    assert op.host_elements == 26
+    cost = host_cost(op, load_config(config))
+    assert cost.cycles == cycles
+    assert instruction_cost(op, load_config(config)) == cost
+    # The host uses its own memory system: nothing on the NPU's bus, traffic or energy.
+    assert cost == Cost(cycles)
+
+
+def test_host_cost_follows_the_config() -> None:
+    fast = derive_config(
+        BASE, {"host.elements_per_cycle": 3, "host.launch_cycles": 0}, "fast-host"
+    )
+    assert host_cost(gather_host_op(), fast).cycles == 9  # ceil(26 / 3)
+
+
 # The scheduler.
 
 
@@ -229,6 +283,17 @@ def test_schedule_overlaps_engines_and_honours_tokens() -> None:
     assert timeline.start == [0, 0, 0, 100]
     assert timeline.end == [100, 50, 30, 120]
     assert timeline.makespan == 120
+
+
+def test_host_runs_concurrently_and_waits_on_tokens() -> None:
+    costs = [Cost(2000), Cost(50), Cost(300), Cost(30), Cost(1000)]
+    engines = ["host", "matrix", "dma_load", "vector", "host"]
+    # The host call overlaps the matrix op and the load; the vector op waits for it,
+    # and the second host call waits for the first (one host, in order) and the load.
+    timeline = schedule(engines, [[], [], [], [0], [2]], costs, BASE)
+    assert timeline.start == [0, 0, 0, 2000, 2000]
+    assert timeline.end == [2000, 50, 300, 2030, 3000]
+    assert timeline.makespan == 3000
 
 
 def test_schedule_issues_in_order_per_class() -> None:

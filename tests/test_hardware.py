@@ -171,6 +171,26 @@ def _error(tmp_path: Path, text: str) -> str:
             'base = "npu-base"\n[vector.cycles]\nmatmul = 3\n',
             "config FILE: unknown key 'vector.cycles.matmul'",
         ),
+        (
+            'base = "npu-base"\n[host]\nelements_per_cycle = 0\n',
+            "config FILE: field host.elements_per_cycle: expected a positive number, got 0",
+        ),
+        (
+            'base = "npu-base"\n[host]\nlaunch_cycles = -1\n',
+            "config FILE: field host.launch_cycles: expected a non-negative integer, got -1",
+        ),
+        (
+            'base = "npu-base"\n[host]\nlaunch_cycles = 1.5\n',
+            "config FILE: field host.launch_cycles: expected a non-negative integer, got 1.5",
+        ),
+        (
+            'base = "npu-base"\n[host]\ncores = 4\n',
+            "config FILE: unknown key 'host.cores'",
+        ),
+        (
+            'base = "npu-base"\nhost = 4\n',
+            "config FILE: field host: expected a table, got 4",
+        ),
         ("clock_mhz = 100\n", "config FILE: field matrix: missing (expected a table)"),
         ("[matrix\nrows = 3\n", "config FILE: invalid TOML: "),
         (
@@ -205,6 +225,27 @@ def test_full_file_without_base(tmp_path: Path) -> None:
     config = load_config(_write(tmp_path, text, "my-npu.toml"))
     assert config.name == "my-npu"  # the file's stem when it has no `name`
     assert config.matrix == load_config("npu-edge").matrix
+
+
+def test_host_table_is_optional_with_documented_defaults(tmp_path: Path) -> None:
+    edge = (hardware.PRESET_DIR / "npu-edge.toml").read_text()
+    without_host = edge[: edge.index("[host]")]
+    config = load_config(_write(tmp_path, without_host, "no-host.toml"))
+    assert config.host == hardware.DEFAULT_HOST == hardware.Host(2.0, 2000)
+    partial = _write(tmp_path, without_host + "[host]\nlaunch_cycles = 0\n", "partial.toml")
+    assert load_config(partial).host == hardware.Host(2.0, 0)
+
+
+def test_presets_describe_their_hosts() -> None:
+    hosts = {name: load_config(name).host for name in PRESETS}
+    assert hosts["npu-base"] == hardware.DEFAULT_HOST
+    assert (hosts["npu-edge"].elements_per_cycle, hosts["npu-edge"].launch_cycles) == (1, 500)
+    # tpu-v1: 4 elements/ns and 5 us at 700 MHz.
+    assert hosts["tpu-v1"].elements_per_cycle * 700 == pytest.approx(4000, rel=0.01)
+    assert hosts["tpu-v1"].launch_cycles == 3500
+    # Hosts behind PCIe or a network are slower to reach than one on the same chip.
+    assert hosts["npu-server"].launch_cycles > hosts["npu-base"].launch_cycles
+    assert hosts["sram-only"].launch_cycles > hosts["npu-server"].launch_cycles
 
 
 def test_base_inherits_and_overrides(tmp_path: Path) -> None:

@@ -654,7 +654,13 @@ def test_double_buffering_overlaps_and_keeps_the_numbers() -> None:
     assert overlap_report.cycles == 1412 + matmul + requantize + store_y == 1938
     assert overlap_report.cycles < serial_report.cycles
     busy = serial_report.totals.busy_cycles
-    assert busy == {"dma_load": 5 * 274, "matrix": 4 * 252, "vector": 4 * 32, "dma_store": 4 * 242}
+    assert busy == {
+        "dma_load": 5 * 274,
+        "matrix": 4 * 252,
+        "vector": 4 * 32,
+        "dma_store": 4 * 242,
+        "host": 0,
+    }
     # Tile 2's load is ready for the bus at 1032 but the store of tile 0 holds it
     # until 1074: the load engine is busy 42 cycles longer.
     assert overlap_report.totals.busy_cycles == {**busy, "dma_load": 5 * 274 + 42}
@@ -718,7 +724,7 @@ def test_report_json_and_trace() -> None:
     trace = json.loads(report.trace_json())
     events = trace["traceEvents"]
     tracks = {e["tid"]: e["args"]["name"] for e in events if e["name"] == "thread_name"}
-    assert sorted(tracks.values()) == ["dma_load", "dma_store", "matrix", "vector"]
+    assert sorted(tracks.values()) == ["dma_load", "dma_store", "host", "matrix", "vector"]
     spans = [e for e in events if e["ph"] == "X"]
     assert len(spans) == 17
     assert max(e["ts"] + e["dur"] for e in spans) == pytest.approx(1938 / 1000)
@@ -749,6 +755,71 @@ npu.program @main config "npu-base" {
     assert ops["first"]["dram_read_bytes"] == 1024
     assert (ops["second"]["start_cycle"], ops["second"]["cycles"]) == (274, 32)
     assert "first" in report.to_text() and "second" in report.to_text()
+
+
+HOSTED = """
+npu.program @main config "npu-base" {
+  npu.dram @ids input at 0 : tensor<6xi32>
+  npu.dram @table weight at 64 : tensor<4x2xf32> = dense<[[1.0, -2.0], [3.0, -4.0], [5.0, -6.0], [7.0, -8.0]]> : tensor<4x2xf32>
+  npu.dram @rows scratch at 128 : tensor<12xf32>
+  npu.dram @y output at 192 : tensor<12xf32>
+  npu.dram @x input at 256 : tensor<32xi8>
+  npu.dram @z output at 320 : tensor<32xi8>
+  %g = npu.host [@ids, @table] -> [@rows] {
+  ^bb0(%i: tensor<2x3xi32>, %t: tensor<4x2xf32>):
+    %r = nn.gather %t, %i {axis = 0 : i64} : (tensor<4x2xf32>, tensor<2x3xi32>) -> tensor<2x3x2xf32>
+    npu.host_yield %r : tensor<2x3x2xf32>
+  } {origin = "embed"}
+  %lx = npu.dma_load @x[0] strides [1] -> <act[0x80], 32xi8> {origin = "neg"}
+  %n = npu.unary neg <act[0x80], 32xi8> -> <act[0xc0], 32xi8> after %lx {origin = "neg"}
+  %sz = npu.dma_store <act[0xc0], 32xi8> -> @z[0] strides [1] after %n {origin = "neg"}
+  %lr = npu.dma_load @rows[0] strides [1] -> <act[0x0], 12xf32> after %g {origin = "relu"}
+  %r = npu.unary relu <act[0x0], 12xf32> -> <act[0x40], 12xf32> after %lr {origin = "relu"}
+  %sy = npu.dma_store <act[0x40], 12xf32> -> @y[0] strides [1] after %r {origin = "relu"}
+}
+"""
+
+
+def test_host_instruction_runs_and_is_costed_as_host_time() -> None:
+    module = parse_module(build_context(), HOSTED, "hosted.mlir")
+    verify_module(module, "hosted.mlir")
+    program = next(op for op in module.walk() if isinstance(op, ProgramOp))
+    ids = np.array([3, 0, 1, 2, 2, 0], np.int32)
+    x = np.arange(-16, 16, dtype=np.int8)
+    outputs, report = simulate_program(program, {"ids": ids, "x": x}, trace=True)
+    table = np.array([[1, -2], [3, -4], [5, -6], [7, -8]], np.float32)
+    np.testing.assert_array_equal(outputs["y"], np.maximum(table[ids], 0).reshape(12))
+    np.testing.assert_array_equal(outputs["z"], -x)
+    data = report.to_dict()
+    # Host: 2000 + ceil(26 / 2) = 2013 cycles from 0, while the NPU negates x (load 211,
+    # neg 1, store 211); the rows are loaded after it: 2013 + 212 + 1 + 212 = 2438.
+    assert data["host_cycles"] == data["engines"]["host"]["busy_cycles"] == 2013
+    assert data["cycles"] == 2438
+    assert data["engines"]["dma_load"]["busy_cycles"] == 211 + 212
+    embed = data["ops"]["embed"]
+    assert (embed["host"], embed["instructions"], embed["start_cycle"], embed["cycles"]) == (
+        True,
+        1,
+        0,
+        2013,
+    )
+    assert embed["busy_cycles"]["host"] == 2013 and embed["dram_read_bytes"] == 0
+    assert not data["ops"]["neg"]["host"] and not data["ops"]["relu"]["host"]
+    text = report.to_text()
+    assert "embed (host)" in text and "neg (host)" not in text
+    host_row = next(line for line in text.splitlines() if line.startswith("host "))
+    assert host_row.split() == ["host", "1", "2013", "82.6%"]
+    trace = json.loads(report.trace_json())
+    tracks = {
+        e["args"]["name"]: e["tid"]
+        for e in trace["traceEvents"]
+        if e["ph"] == "M" and e["name"] == "thread_name"
+    }
+    [hosted] = [e for e in trace["traceEvents"] if e["ph"] == "X" and e["cat"] == "host"]
+    assert (hosted["name"], hosted["tid"], hosted["dur"]) == ("host", tracks["host"], 2.013)
+    # Timing alone gives the same numbers, and another config its own host.
+    assert simulate_timing(program).cycles == 2438
+    assert simulate_timing(program, config="gemmini").to_dict()["host_cycles"] == 500 + 52
 
 
 # User errors.

@@ -132,6 +132,20 @@ class Dma:
 
 
 @dataclass(frozen=True)
+class Host:
+    """The host CPU that runs `npu.host` instructions (ops the NPU cannot run)."""
+
+    elements_per_cycle: float
+    """Tensor elements the host reads or writes per NPU cycle (its compute included)."""
+    launch_cycles: int
+    """Fixed NPU cycles per host call: interrupt, cache/DMA coherence, the return."""
+
+
+DEFAULT_HOST = Host(elements_per_cycle=2.0, launch_cycles=2000)
+"""Used when a description has no `[host]` table (npu-base's values)."""
+
+
+@dataclass(frozen=True)
 class Energy:
     """Energy per event in picojoules."""
 
@@ -157,6 +171,7 @@ class HardwareConfig:
     dram: Dram
     dma: Dma
     energy: Energy
+    host: Host = DEFAULT_HOST
 
     @property
     def clock_hz(self) -> float:
@@ -205,5 +220,9 @@ class HardwareConfig:
                 "vector_op": self.energy.vector_op,
                 "sram_byte": self.energy.sram_byte,
                 "dram_byte": self.energy.dram_byte,
+            },
+            "host": {
+                "elements_per_cycle": self.host.elements_per_cycle,
+                "launch_cycles": self.host.launch_cycles,
             },
         }

@@ -10,6 +10,7 @@ from typing import Any
 from npu_dialect.hardware.model import (
     BUFFER_NAMES,
     DATAFLOWS,
+    DEFAULT_HOST,
     MATRIX_INPUT_TYPES,
     VECTOR_OP_CLASSES,
     ConfigError,
@@ -17,6 +18,7 @@ from npu_dialect.hardware.model import (
     Dram,
     Energy,
     HardwareConfig,
+    Host,
     MatrixUnit,
     Sram,
     SramBuffer,
@@ -75,7 +77,9 @@ class _Table:
             raise self.error(key, f"expected {expected}, got {toml_repr(value)}")
         return value
 
-    def integer(self, key: str, minimum: int = 1, maximum: int | None = None) -> int:
+    def integer(
+        self, key: str, minimum: int = 1, maximum: int | None = None, default: object = _MISSING
+    ) -> Any:
         if maximum is not None:
             expected = f"an integer from {minimum} to {maximum}"
         elif minimum == 1:
@@ -93,7 +97,7 @@ class _Table:
                 and (maximum is None or v <= maximum)
             )
 
-        return self._check(key, expected, accept, _MISSING)
+        return self._check(key, expected, accept, default)
 
     def number(self, key: str, positive: bool = True, default: object = _MISSING) -> Any:
         expected = "a positive number" if positive else "a non-negative number"
@@ -144,8 +148,9 @@ class _Table:
 
         return tuple(self._check(key, expected, accept, _MISSING))
 
-    def table(self, key: str) -> _Table:
-        value = self._get(key, "a table")
+    def table(self, key: str, optional: bool = False) -> _Table:
+        """The sub-table `key`; an absent optional one reads as empty (all defaults)."""
+        value = self._get(key, "a table", {} if optional else _MISSING)
         if not isinstance(value, dict):
             raise self.error(key, f"expected a table, got {toml_repr(value)}")
         return _Table(value, self._field(key), self.where)
@@ -232,6 +237,19 @@ def _parse_energy(table: _Table, matrix: MatrixUnit) -> Energy:
     return energy
 
 
+def _parse_host(table: _Table) -> Host:
+    host = Host(
+        elements_per_cycle=table.number(
+            "elements_per_cycle", default=DEFAULT_HOST.elements_per_cycle
+        ),
+        launch_cycles=table.integer(
+            "launch_cycles", minimum=0, default=DEFAULT_HOST.launch_cycles
+        ),
+    )
+    table.finish()
+    return host
+
+
 def config_from_dict(
     data: Mapping[str, Any], where: str, default_name: str = ""
 ) -> HardwareConfig:
@@ -251,5 +269,8 @@ def config_from_dict(
     dram = _parse_dram(top.table("dram"))
     dma = _parse_dma(top.table("dma"))
     energy = _parse_energy(top.table("energy"), matrix)
+    host = _parse_host(top.table("host", optional=True))
     top.finish()
-    return HardwareConfig(name, description, clock_mhz, matrix, vector, sram, dram, dma, energy)
+    return HardwareConfig(
+        name, description, clock_mhz, matrix, vector, sram, dram, dma, energy, host
+    )
