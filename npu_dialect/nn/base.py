@@ -67,6 +67,14 @@ def product_element_type(operand: TensorType, result: Attribute | None) -> Attri
     return operand.element_type
 
 
+def require_addend_type(name: str, addend: TensorType | None, element: Attribute) -> None:
+    """An optional addend of a product (a bias) has the result's element type."""
+    if addend is not None and addend.element_type != element:
+        raise VerifyException(
+            f"{name} element type {addend.element_type} does not match result element type {element}"
+        )
+
+
 def i64_array(values: Sequence[int]) -> DenseArrayBase:
     return DenseArrayBase.from_list(i64, [int(v) for v in values])
 
@@ -102,6 +110,11 @@ def tensor_of(value: Operand) -> TensorType:
     if not isinstance(value_type, TensorType):
         raise VerifyException(f"expected a tensor value, got {value_type}")
     return value_type  # pyright: ignore[reportUnknownVariableType]
+
+
+def optional_tensor_of(value: Operand | None) -> TensorType | None:
+    """The tensor type of an optional operand, `None` when it is absent."""
+    return None if value is None else tensor_of(value)
 
 
 def shape_of(tensor_type: TensorType) -> Shape:

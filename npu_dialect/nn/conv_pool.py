@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from xdsl.dialects.builtin import BoolAttr, TensorType
 from xdsl.ir import Attribute
@@ -15,18 +16,20 @@ from xdsl.irdl import (
     traits_def,
 )
 from xdsl.traits import Pure
-from xdsl.utils.exceptions import VerifyException
 
 from npu_dialect.nn.base import (
     I64Attr,
     IntArrayAttr,
     NNOperation,
     Operand,
+    Shape,
     bool_attr,
     i64_array,
     i64_attr,
     ints,
+    optional_tensor_of,
     product_element_type,
+    require_addend_type,
     require_float,
     require_rank,
     same_element_type,
@@ -51,10 +54,7 @@ def conv2d_result_type(
     in f32 (the bias is then f32 too)."""
     same_element_type("weight", weight, "input", input)
     element = product_element_type(input, result_element)
-    if bias is not None and bias.element_type != element:
-        raise VerifyException(
-            f"bias element type {bias.element_type} does not match result element type {element}"
-        )
+    require_addend_type("bias", bias, element)
     shape = infer_conv2d_shape(
         shape_of(input),
         shape_of(weight),
@@ -67,12 +67,12 @@ def conv2d_result_type(
     return tensor(shape, element)
 
 
-@irdl_op_definition
-class Conv2DOp(NNOperation):
+class ConvOperation(NNOperation):
     """Grouped 2-D convolution: input NCHW, weight OIHW with I = C / groups,
-    optional bias [O]; padding is [top, left, bottom, right]."""
+    optional bias [O]; padding is [top, left, bottom, right]. `nn.conv2d` and
+    `nn.qconv2d` share these operands and window attributes and differ in their
+    element types."""
 
-    name = "nn.conv2d"
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
@@ -82,11 +82,39 @@ class Conv2DOp(NNOperation):
     dilations = attr_def(IntArrayAttr)
     groups = attr_def(I64Attr)
 
-    traits = traits_def(Pure())
-
     assembly_format = (
         "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
     )
+
+    def operand_tensors(self) -> tuple[TensorType, TensorType, TensorType | None]:
+        """The input, weight and (optional) bias types."""
+        return tensor_of(self.input), tensor_of(self.weight), optional_tensor_of(self.bias)
+
+    def window(self) -> tuple[Shape, Shape, Shape, int]:
+        """The strides, padding, dilations and groups."""
+        return ints(self.strides), ints(self.padding), ints(self.dilations), self.groups.value.data
+
+
+def conv_window_attributes(
+    strides: Sequence[int], padding: Sequence[int], dilations: Sequence[int], groups: int
+) -> dict[str, Attribute]:
+    """The window attributes of a `ConvOperation`, in printing order."""
+    return {
+        "strides": i64_array(strides),
+        "padding": i64_array(padding),
+        "dilations": i64_array(dilations),
+        "groups": i64_attr(groups),
+    }
+
+
+@irdl_op_definition
+class Conv2DOp(ConvOperation):
+    """Float or integer convolution in the operands' type (or f32, see
+    `conv2d_result_type`)."""
+
+    name = "nn.conv2d"
+
+    traits = traits_def(Pure())
 
     def __init__(
         self,
@@ -99,40 +127,20 @@ class Conv2DOp(NNOperation):
         groups: int = 1,
         result_type: Attribute | None = None,
     ):
+        window = (strides, padding, dilations, groups)
         if result_type is None:
             result_type = conv2d_result_type(
-                tensor_of(input),
-                tensor_of(weight),
-                None if bias is None else tensor_of(bias),
-                strides,
-                padding,
-                dilations,
-                groups,
+                tensor_of(input), tensor_of(weight), optional_tensor_of(bias), *window
             )
         super().__init__(
-            operands=[input, weight, [] if bias is None else [bias]],
+            operands=[input, weight, bias],
             result_types=[result_type],
-            attributes={
-                "strides": i64_array(strides),
-                "padding": i64_array(padding),
-                "dilations": i64_array(dilations),
-                "groups": i64_attr(groups),
-            },
+            attributes=conv_window_attributes(*window),
         )
 
     def inferred_result_types(self) -> Sequence[Attribute]:
-        return [
-            conv2d_result_type(
-                tensor_of(self.input),
-                tensor_of(self.weight),
-                None if self.bias is None else tensor_of(self.bias),
-                ints(self.strides),
-                ints(self.padding),
-                ints(self.dilations),
-                self.groups.value.data,
-                tensor_of(self.result).element_type,
-            )
-        ]
+        element = tensor_of(self.result).element_type
+        return [conv2d_result_type(*self.operand_tensors(), *self.window(), element)]
 
 
 def pool2d_result_type(
@@ -150,22 +158,48 @@ def pool2d_result_type(
     return tensor(shape, input.element_type)
 
 
-@irdl_op_definition
-class MaxPool2DOp(NNOperation):
-    """Max over windows of H and W; padded cells are -inf."""
+class Pool2DOperation(NNOperation):
+    """Pooling over windows of H and W of an NCHW input; padding is [top, left,
+    bottom, right]."""
 
-    name = "nn.max_pool2d"
     input = operand_def(TensorType)
     result = result_def(TensorType)
     kernel = attr_def(IntArrayAttr)
     strides = attr_def(IntArrayAttr)
     padding = attr_def(IntArrayAttr)
-    dilations = attr_def(IntArrayAttr)
     ceil_mode = attr_def(BoolAttr)
 
-    traits = traits_def(Pure())
-
     assembly_format = "$input attr-dict `:` functional-type(operands, results)"
+
+    FLOAT_ONLY: ClassVar[bool] = False
+    """Whether the pooling is only defined on floating-point tensors."""
+
+    def window_dilations(self) -> Sequence[int]:
+        """The window's dilations: none unless the op has a `dilations` attribute."""
+        return (1, 1)
+
+    def inferred_result_types(self) -> Sequence[Attribute]:
+        return [
+            pool2d_result_type(
+                tensor_of(self.input),
+                ints(self.kernel),
+                ints(self.strides),
+                ints(self.padding),
+                self.window_dilations(),
+                bool(self.ceil_mode.value.data),
+                float_only=self.FLOAT_ONLY,
+            )
+        ]
+
+
+@irdl_op_definition
+class MaxPool2DOp(Pool2DOperation):
+    """Max over windows of H and W; padded cells are -inf."""
+
+    name = "nn.max_pool2d"
+    dilations = attr_def(IntArrayAttr)
+
+    traits = traits_def(Pure())
 
     def __init__(
         self,
@@ -178,7 +212,7 @@ class MaxPool2DOp(NNOperation):
     ):
         strides = tuple(kernel) if strides is None else strides
         result_type = pool2d_result_type(
-            tensor_of(input), kernel, strides, padding, dilations, ceil_mode, float_only=False
+            tensor_of(input), kernel, strides, padding, dilations, ceil_mode, self.FLOAT_ONLY
         )
         super().__init__(
             operands=[input],
@@ -192,37 +226,20 @@ class MaxPool2DOp(NNOperation):
             },
         )
 
-    def inferred_result_types(self) -> Sequence[Attribute]:
-        return [
-            pool2d_result_type(
-                tensor_of(self.input),
-                ints(self.kernel),
-                ints(self.strides),
-                ints(self.padding),
-                ints(self.dilations),
-                bool(self.ceil_mode.value.data),
-                float_only=False,
-            )
-        ]
+    def window_dilations(self) -> Sequence[int]:
+        return ints(self.dilations)
 
 
 @irdl_op_definition
-class AvgPool2DOp(NNOperation):
+class AvgPool2DOp(Pool2DOperation):
     """Mean over windows of H and W; `count_include_pad` decides whether padded
     cells count in the divisor."""
 
     name = "nn.avg_pool2d"
-    input = operand_def(TensorType)
-    result = result_def(TensorType)
-    kernel = attr_def(IntArrayAttr)
-    strides = attr_def(IntArrayAttr)
-    padding = attr_def(IntArrayAttr)
-    ceil_mode = attr_def(BoolAttr)
+    FLOAT_ONLY: ClassVar[bool] = True
     count_include_pad = attr_def(BoolAttr)
 
     traits = traits_def(Pure())
-
-    assembly_format = "$input attr-dict `:` functional-type(operands, results)"
 
     def __init__(
         self,
@@ -235,7 +252,7 @@ class AvgPool2DOp(NNOperation):
     ):
         strides = tuple(kernel) if strides is None else strides
         result_type = pool2d_result_type(
-            tensor_of(input), kernel, strides, padding, (1, 1), ceil_mode, float_only=True
+            tensor_of(input), kernel, strides, padding, (1, 1), ceil_mode, self.FLOAT_ONLY
         )
         super().__init__(
             operands=[input],
@@ -248,19 +265,6 @@ class AvgPool2DOp(NNOperation):
                 "count_include_pad": bool_attr(count_include_pad),
             },
         )
-
-    def inferred_result_types(self) -> Sequence[Attribute]:
-        return [
-            pool2d_result_type(
-                tensor_of(self.input),
-                ints(self.kernel),
-                ints(self.strides),
-                ints(self.padding),
-                (1, 1),
-                bool(self.ceil_mode.value.data),
-                float_only=True,
-            )
-        ]
 
 
 @irdl_op_definition

@@ -15,7 +15,6 @@ from xdsl.irdl import (
     traits_def,
 )
 from xdsl.traits import Pure
-from xdsl.utils.exceptions import VerifyException
 
 from npu_dialect.nn.base import (
     F32Attr,
@@ -23,7 +22,9 @@ from npu_dialect.nn.base import (
     Operand,
     bool_attr,
     f32_attr,
+    optional_tensor_of,
     product_element_type,
+    require_addend_type,
     same_element_type,
     shape_of,
     tensor,
@@ -80,10 +81,7 @@ def gemm_result_type(
     in f32 (c is then f32 too)."""
     same_element_type("b", b, "a", a)
     element = product_element_type(a, result_element)
-    if c is not None and c.element_type != element:
-        raise VerifyException(
-            f"c element type {c.element_type} does not match result element type {element}"
-        )
+    require_addend_type("c", c, element)
     shape = infer_gemm_shape(
         shape_of(a), shape_of(b), None if c is None else shape_of(c), trans_a, trans_b
     )
@@ -121,10 +119,10 @@ class GemmOp(NNOperation):
     ):
         if result_type is None:
             result_type = gemm_result_type(
-                tensor_of(a), tensor_of(b), None if c is None else tensor_of(c), trans_a, trans_b
+                tensor_of(a), tensor_of(b), optional_tensor_of(c), trans_a, trans_b
             )
         super().__init__(
-            operands=[a, b, [] if c is None else [c]],
+            operands=[a, b, c],
             result_types=[result_type],
             attributes={
                 "alpha": f32_attr(alpha),
@@ -139,7 +137,7 @@ class GemmOp(NNOperation):
             gemm_result_type(
                 tensor_of(self.a),
                 tensor_of(self.b),
-                None if self.c is None else tensor_of(self.c),
+                optional_tensor_of(self.c),
                 bool(self.trans_a.value.data),
                 bool(self.trans_b.value.data),
                 tensor_of(self.result).element_type,

@@ -28,6 +28,7 @@ from npu_dialect.nn.base import (
     i64_array,
     i64_attr,
     ints,
+    optional_tensor_of,
     require_float,
     same_element_type,
     shape_of,
@@ -106,10 +107,10 @@ class LayerNormOp(NNOperation):
         if axis < 0:
             axis += input_type.get_num_dims()
         result_type = layer_norm_result_type(
-            input_type, tensor_of(scale), None if bias is None else tensor_of(bias), axis
+            input_type, tensor_of(scale), optional_tensor_of(bias), axis
         )
         super().__init__(
-            operands=[input, scale, [] if bias is None else [bias]],
+            operands=[input, scale, bias],
             result_types=[result_type],
             attributes={"axis": i64_attr(axis), "epsilon": f32_attr(epsilon)},
         )
@@ -119,7 +120,7 @@ class LayerNormOp(NNOperation):
             layer_norm_result_type(
                 tensor_of(self.input),
                 tensor_of(self.scale),
-                None if self.bias is None else tensor_of(self.bias),
+                optional_tensor_of(self.bias),
                 self.axis.value.data,
             )
         ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import BoolAttr, FloatAttr, IntegerType, Signedness, TensorType, f32, i32
+from xdsl.dialects.builtin import BoolAttr, IntegerType, Signedness, TensorType, f32, i32
 from xdsl.ir import Attribute
 from xdsl.irdl import (
     attr_def,
@@ -43,10 +43,12 @@ from npu_dialect.nn.base import (
     i64_array,
     i64_attr,
     ints,
+    optional_tensor_of,
     shape_of,
     tensor,
     tensor_of,
 )
+from npu_dialect.nn.conv_pool import ConvOperation, conv_window_attributes
 from npu_dialect.nn.shapes import broadcast_shapes, check_axis, infer_conv2d_shape, infer_matmul_shape
 
 QUANTIZED_TYPES: tuple[Attribute, ...] = (IntegerType(8), IntegerType(8, Signedness.UNSIGNED))
@@ -109,77 +111,70 @@ def _check_rescale(prefix: str, multiplier: Sequence[int], shift: Sequence[int])
             raise VerifyException(f"{prefix}shift {value} is out of range [{low}, {high}]")
 
 
-def _check_output_scale(scale: FloatAttr | None) -> None:
-    if scale is not None and not 0 < scale.value.data < float("inf"):
-        raise VerifyException(f"output_scale must be positive and finite, got {scale.value.data}")
+class AffineQuantOperation(NNOperation):
+    """A conversion between f32 and integers, `real = scale * (q - zero_point)` with
+    one scale and zero point for the whole tensor."""
 
-
-def _check_clamp(clamp: Sequence[int]) -> None:
-    if len(clamp) != 2 or clamp[0] > clamp[1]:
-        raise VerifyException(f"clamp {list(clamp)} must be [min, max] with min <= max")
-
-
-@irdl_op_definition
-class QuantizeOp(NNOperation):
-    """f32 to i8/ui8: saturate(rint(x / scale) + zero_point), the division in f32 and
-    rint rounding half to even; NaN becomes the zero point."""
-
-    name = "nn.quantize"
     input = operand_def(TensorType)
     result = result_def(TensorType)
     scale = attr_def(F32Attr)
     zero_point = attr_def(I64Attr)
 
-    traits = traits_def(Pure())
-
     assembly_format = "$input attr-dict `:` functional-type(operands, results)"
 
-    def __init__(
-        self, input: Operand, scale: float, zero_point: int = 0, element_type: Attribute = IntegerType(8)
-    ):
+    def __init__(self, input: Operand, scale: float, zero_point: int, element_type: Attribute):
+        """`element_type` is the result's."""
         super().__init__(
             operands=[input],
             result_types=[tensor(shape_of(tensor_of(input)), element_type)],
             attributes={"scale": f32_attr(scale), "zero_point": i64_attr(zero_point)},
         )
 
+    def verify_parameters(self, integer_type: Attribute) -> None:
+        """Checks the scale, and the zero point against the integer side's type."""
+        _check_scale(self.scale.value.data)
+        _check_zero_point("zero_point", self.zero_point.value.data, integer_type)
+
+
+@irdl_op_definition
+class QuantizeOp(AffineQuantOperation):
+    """f32 to i8/ui8: saturate(rint(x / scale) + zero_point), the division in f32 and
+    rint rounding half to even; NaN becomes the zero point."""
+
+    name = "nn.quantize"
+
+    traits = traits_def(Pure())
+
+    def __init__(
+        self, input: Operand, scale: float, zero_point: int = 0, element_type: Attribute = IntegerType(8)
+    ):
+        super().__init__(input, scale, zero_point, element_type)
+
     def inferred_result_types(self) -> Sequence[Attribute]:
         input_type, result_type = tensor_of(self.input), tensor_of(self.result)
         _require_type("input", input_type, (f32,))
         _require_type("result", result_type, QUANTIZED_TYPES)
-        _check_scale(self.scale.value.data)
-        _check_zero_point("zero_point", self.zero_point.value.data, result_type.element_type)
+        self.verify_parameters(result_type.element_type)
         return [tensor(shape_of(input_type), result_type.element_type)]
 
 
 @irdl_op_definition
-class DequantizeOp(NNOperation):
+class DequantizeOp(AffineQuantOperation):
     """i8/ui8 (or i16/i32, zero point 0) to f32: (q - zero_point) converted to f32,
     then times scale with one f32 rounding. The wide inputs carry results that leave
     the integer domain with more than 8 bits (docs/quantization.md)."""
 
     name = "nn.dequantize"
-    input = operand_def(TensorType)
-    result = result_def(TensorType)
-    scale = attr_def(F32Attr)
-    zero_point = attr_def(I64Attr)
 
     traits = traits_def(Pure())
 
-    assembly_format = "$input attr-dict `:` functional-type(operands, results)"
-
     def __init__(self, input: Operand, scale: float, zero_point: int = 0):
-        super().__init__(
-            operands=[input],
-            result_types=[tensor(shape_of(tensor_of(input)), f32)],
-            attributes={"scale": f32_attr(scale), "zero_point": i64_attr(zero_point)},
-        )
+        super().__init__(input, scale, zero_point, f32)
 
     def inferred_result_types(self) -> Sequence[Attribute]:
         input_type = tensor_of(self.input)
         _require_type("input", input_type, RESCALE_TYPES)
-        _check_scale(self.scale.value.data)
-        _check_zero_point("zero_point", self.zero_point.value.data, input_type.element_type)
+        self.verify_parameters(input_type.element_type)
         return [tensor(shape_of(input_type), f32)]
 
 
@@ -216,7 +211,7 @@ def qconv2d_result_type(
 
 
 @irdl_op_definition
-class QConv2DOp(NNOperation):
+class QConv2DOp(ConvOperation):
     """int8 grouped 2-D convolution accumulated in i32, as `npu.conv2d`.
 
     result = wrap_i32(bias + sum(weight * padded_input)): the padding cells hold
@@ -227,21 +222,9 @@ class QConv2DOp(NNOperation):
     """
 
     name = "nn.qconv2d"
-    input = operand_def(TensorType)
-    weight = operand_def(TensorType)
-    bias = opt_operand_def(TensorType)
-    result = result_def(TensorType)
-    strides = attr_def(IntArrayAttr)
-    padding = attr_def(IntArrayAttr)
-    dilations = attr_def(IntArrayAttr)
-    groups = attr_def(I64Attr)
     input_zp = attr_def(I64Attr)
 
     traits = traits_def(Pure())
-
-    assembly_format = (
-        "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
-    )
 
     def __init__(
         self,
@@ -254,40 +237,19 @@ class QConv2DOp(NNOperation):
         groups: int = 1,
         input_zp: int = 0,
     ):
+        window = (strides, padding, dilations, groups)
         result_type = qconv2d_result_type(
-            tensor_of(input),
-            tensor_of(weight),
-            None if bias is None else tensor_of(bias),
-            strides,
-            padding,
-            dilations,
-            groups,
-            input_zp,
+            tensor_of(input), tensor_of(weight), optional_tensor_of(bias), *window, input_zp
         )
         super().__init__(
-            operands=[input, weight, [] if bias is None else [bias]],
+            operands=[input, weight, bias],
             result_types=[result_type],
-            attributes={
-                "strides": i64_array(strides),
-                "padding": i64_array(padding),
-                "dilations": i64_array(dilations),
-                "groups": i64_attr(groups),
-                "input_zp": i64_attr(input_zp),
-            },
+            attributes={**conv_window_attributes(*window), "input_zp": i64_attr(input_zp)},
         )
 
     def inferred_result_types(self) -> Sequence[Attribute]:
         return [
-            qconv2d_result_type(
-                tensor_of(self.input),
-                tensor_of(self.weight),
-                None if self.bias is None else tensor_of(self.bias),
-                ints(self.strides),
-                ints(self.padding),
-                ints(self.dilations),
-                self.groups.value.data,
-                self.input_zp.value.data,
-            )
+            qconv2d_result_type(*self.operand_tensors(), *self.window(), self.input_zp.value.data)
         ]
 
 
@@ -316,10 +278,10 @@ class QMatmulOp(NNOperation):
 
     def __init__(self, lhs: Operand, rhs: Operand, bias: Operand | None = None):
         result_type = qmatmul_result_type(
-            tensor_of(lhs), tensor_of(rhs), None if bias is None else tensor_of(bias)
+            tensor_of(lhs), tensor_of(rhs), optional_tensor_of(bias)
         )
         super().__init__(
-            operands=[lhs, rhs, [] if bias is None else [bias]], result_types=[result_type]
+            operands=[lhs, rhs, bias], result_types=[result_type]
         )
 
     def inferred_result_types(self) -> Sequence[Attribute]:
@@ -327,13 +289,44 @@ class QMatmulOp(NNOperation):
             qmatmul_result_type(
                 tensor_of(self.lhs),
                 tensor_of(self.rhs),
-                None if self.bias is None else tensor_of(self.bias),
+                optional_tensor_of(self.bias),
             )
         ]
 
 
+class RescaleOperation(NNOperation):
+    """An op whose result comes out of a TOSA rescale: `clamp` bounds the result and
+    the optional `output_scale` records its real step (informational)."""
+
+    clamp = attr_def(IntArrayAttr)
+    output_scale = opt_attr_def(F32Attr)
+
+    def verify_output(self) -> None:
+        clamp = ints(self.clamp)
+        if len(clamp) != 2 or clamp[0] > clamp[1]:
+            raise VerifyException(f"clamp {list(clamp)} must be [min, max] with min <= max")
+        scale = self.output_scale
+        if scale is not None and not 0 < scale.value.data < float("inf"):
+            raise VerifyException(
+                f"output_scale must be positive and finite, got {scale.value.data}"
+            )
+
+
+def _output_attributes(
+    clamp: tuple[int, int] | None, element_type: Attribute, output_scale: float | None
+) -> dict[str, Attribute]:
+    """The attributes of a `RescaleOperation`; the clamp defaults to the range of the
+    result's `element_type`."""
+    attributes: dict[str, Attribute] = {
+        "clamp": i64_array(clamp if clamp is not None else integer_range(element_type))
+    }
+    if output_scale is not None:
+        attributes["output_scale"] = f32_attr(output_scale)
+    return attributes
+
+
 @irdl_op_definition
-class RequantizeOp(NNOperation):
+class RequantizeOp(RescaleOperation):
     """TOSA RESCALE (scale32), as `npu.requantize`: per element, with c its index
     along `axis` (0 when there is one multiplier),
 
@@ -355,8 +348,6 @@ class RequantizeOp(NNOperation):
     input_zp = attr_def(I64Attr)
     output_zp = attr_def(I64Attr)
     double_round = attr_def(BoolAttr)
-    clamp = attr_def(IntArrayAttr)
-    output_scale = opt_attr_def(F32Attr)
 
     traits = traits_def(Pure())
 
@@ -385,10 +376,8 @@ class RequantizeOp(NNOperation):
             "input_zp": i64_attr(input_zp),
             "output_zp": i64_attr(output_zp),
             "double_round": bool_attr(double_round),
-            "clamp": i64_array(clamp if clamp is not None else integer_range(element_type)),
+            **_output_attributes(clamp, element_type, output_scale),
         }
-        if output_scale is not None:
-            attributes["output_scale"] = f32_attr(output_scale)
         super().__init__(
             operands=[input],
             result_types=[tensor(shape_of(input_type), element_type)],
@@ -411,13 +400,12 @@ class RequantizeOp(NNOperation):
         _check_rescale("", multiplier, shift)
         _check_zero_point("input_zp", self.input_zp.value.data, input_type.element_type)
         _check_zero_point("output_zp", self.output_zp.value.data, result_type.element_type)
-        _check_clamp(ints(self.clamp))
-        _check_output_scale(self.output_scale)
+        self.verify_output()
         return [tensor(shape, result_type.element_type)]
 
 
 @irdl_op_definition
-class QAddOp(NNOperation):
+class QAddOp(RescaleOperation):
     """int8 residual add with numpy broadcasting (TFLite/TOSA style):
 
         a = rescale(lhs, lhs_multiplier, lhs_shift, input_zp=lhs_zp) to i32
@@ -442,8 +430,6 @@ class QAddOp(NNOperation):
     output_multiplier = attr_def(I64Attr)
     output_shift = attr_def(I64Attr)
     output_zp = attr_def(I64Attr)
-    clamp = attr_def(IntArrayAttr)
-    output_scale = opt_attr_def(F32Attr)
 
     traits = traits_def(Pure())
 
@@ -475,9 +461,7 @@ class QAddOp(NNOperation):
             attributes[f"{prefix}_zp"] = i64_attr(zp)
             attributes[f"{prefix}_multiplier"] = i64_attr(multiplier)
             attributes[f"{prefix}_shift"] = i64_attr(shift)
-        attributes["clamp"] = i64_array(clamp if clamp is not None else integer_range(element_type))
-        if output_scale is not None:
-            attributes["output_scale"] = f32_attr(output_scale)
+        attributes.update(_output_attributes(clamp, element_type, output_scale))
         super().__init__(
             operands=[lhs, rhs],
             result_types=[tensor(shape, element_type)],
@@ -505,8 +489,7 @@ class QAddOp(NNOperation):
             zp = getattr(self, f"{prefix}_zp").value.data
             element_type = result_type.element_type if prefix == "output" else lhs_type.element_type
             _check_zero_point(f"{prefix}_zp", zp, element_type)
-        _check_clamp(ints(self.clamp))
-        _check_output_scale(self.output_scale)
+        self.verify_output()
         shape = broadcast_shapes(shape_of(lhs_type), shape_of(rhs_type))
         return [tensor(shape, result_type.element_type)]
 

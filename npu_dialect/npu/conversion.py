@@ -16,19 +16,18 @@ from xdsl.utils.exceptions import VerifyException
 
 from npu_dialect.npu.attributes import FLOAT_TYPE_NAMES, INTEGER_TYPE_NAMES, TileAttr
 from npu_dialect.npu.program import Target
-from npu_dialect.npu.vector import VectorInstruction, require_same_shape, require_type
+from npu_dialect.npu.vector import VectorMapInstruction, require_same_shape, require_type
 
 # TOSA: zero points are 0 except for 8-bit tensors.
 _ZERO_POINT_RANGES = {"i8": (-128, 127), "ui8": (0, 255)}
 
 
 @irdl_op_definition
-class RequantizeOp(VectorInstruction):
+class RequantizeOp(VectorMapInstruction):
     """TOSA RESCALE (scale32): integer rescale with zero points, rounding, saturation."""
 
     name = "npu.requantize"
 
-    input = prop_def(TileAttr)
     multiplier = prop_def(DenseArrayBase.constr(i32))
     shift = prop_def(DenseArrayBase.constr(i8))
     input_zp = prop_def(IntegerAttr[I32])
@@ -69,12 +68,8 @@ class RequantizeOp(VectorInstruction):
         }
         super().__init__(properties, waits, origin)
 
-    def reads(self) -> tuple[TileAttr, ...]:
-        return (self.input,)
-
     def verify_on(self, target: Target) -> None:
-        target.check_tile(self.input, "input")
-        target.check_tile(self.dest, "dest", written=True)
+        self.check_tiles(target)
         require_type(self.input, "input", INTEGER_TYPE_NAMES, "requantize")
         require_type(self.dest, "dest", INTEGER_TYPE_NAMES, "requantize")
         require_same_shape(self.input, self.dest)
@@ -112,12 +107,11 @@ class RequantizeOp(VectorInstruction):
 
 
 @irdl_op_definition
-class ConvertOp(VectorInstruction):
+class ConvertOp(VectorMapInstruction):
     """Element type conversion (rounding and saturation rules in docs/npu_dialect.md)."""
 
     name = "npu.convert"
 
-    input = prop_def(TileAttr)
     truncate = opt_prop_def(UnitAttr)
     """Float-to-integer conversion rounds toward zero instead of to nearest-even."""
 
@@ -140,12 +134,8 @@ class ConvertOp(VectorInstruction):
         }
         super().__init__(properties, waits, origin)
 
-    def reads(self) -> tuple[TileAttr, ...]:
-        return (self.input,)
-
     def verify_on(self, target: Target) -> None:
-        target.check_tile(self.input, "input")
-        target.check_tile(self.dest, "dest", written=True)
+        self.check_tiles(target)
         require_same_shape(self.input, self.dest)
         float_to_int = (
             self.input.type_name in FLOAT_TYPE_NAMES and self.dest.type_name in INTEGER_TYPE_NAMES

@@ -107,6 +107,20 @@ class VectorInstruction(NpuInstruction):
         return self.OP_CLASS
 
 
+class VectorMapInstruction(VectorInstruction):
+    """A vector instruction that reads one `input` tile and writes `dest`."""
+
+    input = prop_def(TileAttr)
+
+    def reads(self) -> tuple[TileAttr, ...]:
+        return (self.input,)
+
+    def check_tiles(self, target: Target) -> None:
+        """Checks that the input and dest tiles fit the target's buffers."""
+        target.check_tile(self.input, "input")
+        target.check_tile(self.dest, "dest", written=True)
+
+
 @irdl_op_definition
 class BinaryOp(VectorInstruction):
     """`dest = lhs <kind> rhs` elementwise, with numpy broadcasting of size-1 dims."""
@@ -170,13 +184,12 @@ class BinaryOp(VectorInstruction):
 
 
 @irdl_op_definition
-class UnaryOp(VectorInstruction):
+class UnaryOp(VectorMapInstruction):
     """`dest = f(input)` elementwise; `params` carries clamp bounds, alpha, beta."""
 
     name = "npu.unary"
 
     kind = prop_def(UnaryKindAttr)
-    input = prop_def(TileAttr)
     params = opt_prop_def(DenseArrayBase.constr(f64))
 
     assembly_format = "$kind $input `->` $dest (`params` $params^)? (`after` $waits^)? attr-dict"
@@ -206,12 +219,8 @@ class UnaryOp(VectorInstruction):
     def op_class(self) -> str:
         return "transcendental" if self.kind.data in TRANSCENDENTAL_UNARY_KINDS else "unary"
 
-    def reads(self) -> tuple[TileAttr, ...]:
-        return (self.input,)
-
     def verify_on(self, target: Target) -> None:
-        target.check_tile(self.input, "input")
-        target.check_tile(self.dest, "dest", written=True)
+        self.check_tiles(target)
         kind = self.kind.data
         require_type(self.input, "input", VECTOR_TYPE_NAMES, "the vector unit")
         if self.input.type_name != self.dest.type_name:
@@ -240,13 +249,12 @@ class UnaryOp(VectorInstruction):
 
 
 @irdl_op_definition
-class PoolOp(VectorInstruction):
+class PoolOp(VectorMapInstruction):
     """Max / sum / average over KHxKW windows of an HWC tile (padding done by DMA)."""
 
     name = "npu.pool"
 
     kind = prop_def(PoolKindAttr)
-    input = prop_def(TileAttr)
     kernel = prop_def(DenseArrayBase.constr(i64))
     strides = prop_def(DenseArrayBase.constr(i64))
 
@@ -275,12 +283,8 @@ class PoolOp(VectorInstruction):
         }
         super().__init__(properties, waits, origin)
 
-    def reads(self) -> tuple[TileAttr, ...]:
-        return (self.input,)
-
     def verify_on(self, target: Target) -> None:
-        target.check_tile(self.input, "input")
-        target.check_tile(self.dest, "dest", written=True)
+        self.check_tiles(target)
         kind = self.kind.data
         require_type(self.input, "input", VECTOR_TYPE_NAMES, "the vector unit")
         for role, tile in (("input", self.input), ("dest", self.dest)):
@@ -317,13 +321,12 @@ class PoolOp(VectorInstruction):
 
 
 @irdl_op_definition
-class ReduceOp(VectorInstruction):
+class ReduceOp(VectorMapInstruction):
     """Sum / max / min along one axis; dest keeps the axis with size 1."""
 
     name = "npu.reduce"
 
     kind = prop_def(ReduceKindAttr)
-    input = prop_def(TileAttr)
     axis = prop_def(IntegerAttr.constr(type=i64))
 
     assembly_format = "$kind $input `->` $dest `axis` $axis (`after` $waits^)? attr-dict"
@@ -347,12 +350,8 @@ class ReduceOp(VectorInstruction):
         }
         super().__init__(properties, waits, origin)
 
-    def reads(self) -> tuple[TileAttr, ...]:
-        return (self.input,)
-
     def verify_on(self, target: Target) -> None:
-        target.check_tile(self.input, "input")
-        target.check_tile(self.dest, "dest", written=True)
+        self.check_tiles(target)
         require_type(self.input, "input", VECTOR_TYPE_NAMES, "the vector unit")
         axis = self.axis.value.data
         if not 0 <= axis < self.input.rank:
