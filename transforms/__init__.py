@@ -12,6 +12,9 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "nn-quantize": _nn_quantize,
         "nn-convert-precision": _nn_convert_precision,
         "convert-nn-to-npu": _convert_nn_to_npu,
+        "npu-allocate": _npu_allocate,
+        "npu-schedule": _npu_schedule,
+        "npu-compile": _npu_compile,
     }
 
 
@@ -31,3 +34,21 @@ def _convert_nn_to_npu() -> type[ModulePass]:
     from transforms.convert_nn_to_npu import ConvertNNToNPUPass
 
     return ConvertNNToNPUPass
+
+
+def _npu_schedule() -> type[ModulePass]:
+    from transforms.npu_schedule import NPUSchedulePass
+
+    return NPUSchedulePass
+
+
+def _npu_allocate() -> type[ModulePass]:
+    from transforms.npu_allocate import NPUAllocatePass
+
+    return NPUAllocatePass
+
+
+def _npu_compile() -> type[ModulePass]:
+    from transforms.npu_compile import NPUCompilePass
+
+    return NPUCompilePass
