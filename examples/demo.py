@@ -8,15 +8,19 @@ DIR, then drives the real command-line tools on it, as a user would:
     npu-import   ONNX -> nn dialect
     npu-opt      -p canonicalize
     npu-run      the nn module on seeded inputs (an .npz), outputs to an .npz
+    npu-opt      -p 'npu-compile{config=npu-base precision=int8 calibration=...}'
+    npu-run      the NPU program: exact simulation plus the cycle/energy report
 
-and compares the outputs with onnxruntime's. It prints each command it ran and
-the largest error, and exits with status 1 if a command fails or a result is
-off. A further stage is one more `Step` appended to the list in `pipeline()`.
+and compares the outputs with onnxruntime's: the nn level within 1e-4, the int8
+NPU program by SQNR against fp32 (at least 25 dB) and top-1. It prints each
+command it ran and what it measured, and exits with status 1 if a command fails
+or a result is off. A further stage is one more `Step` appended to the list in `pipeline()`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shlex
@@ -38,6 +42,10 @@ from examples.models import MODELS  # noqa: E402
 from examples.models.stats import model_stats  # noqa: E402
 
 RTOL = 1e-4
+CONFIG = "npu-base"
+CALIBRATION_SAMPLES = 16
+# int8 against fp32: the example models keep 30-39 dB (docs/quantization.md).
+MIN_SQNR_DB = 25.0
 ATOL_FRACTION = 1e-5
 """Tolerances of tests/test_examples.py: relative, plus absolute as a fraction
 of the largest reference output."""
@@ -141,6 +149,43 @@ def compare(outputs: Path, reference: dict[str, np.ndarray]) -> Callable[[], str
     return check
 
 
+def accuracy(outputs: Path, reference: dict[str, np.ndarray]) -> Callable[[], str]:
+    """A check that int8 `outputs` keep at least MIN_SQNR_DB of the fp32 reference."""
+
+    def check() -> str:
+        with np.load(outputs) as data:
+            actual = {key: data[key] for key in data.files}
+        lines = []
+        for name, expected in reference.items():
+            got = actual[name].astype(np.float64)
+            noise = float(np.sum((got - expected) ** 2))
+            signal = float(np.sum(expected.astype(np.float64) ** 2))
+            sqnr = 10 * np.log10(signal / noise) if noise > 0 else float("inf")
+            top1 = "same" if np.argmax(got) == np.argmax(expected) else "different"
+            lines.append(f"'{name}' vs onnxruntime fp32: SQNR {sqnr:.1f} dB, top-1 {top1}")
+            if sqnr < MIN_SQNR_DB:
+                raise DemoFailure("; ".join(lines) + f" (below {MIN_SQNR_DB} dB)")
+        return "; ".join(lines)
+
+    return check
+
+
+def both(*checks: Callable[[], str]) -> Callable[[], str]:
+    return lambda: "\n    ".join(check() for check in checks)
+
+
+def cycles(report: Path) -> Callable[[], str]:
+    def check() -> str:
+        data = json.loads(report.read_text())
+        return (
+            f"{data['cycles']:,} cycles ({data['time_us']:.1f} us at {data['clock_mhz']:.0f} MHz), "
+            f"roofline {data['roofline_cycles']:,}, {data['macs']:,} MACs, "
+            f"{data['energy_pj'] / 1e6:.1f} uJ -> {shown(report)}"
+        )
+
+    return check
+
+
 def prepare(work: Workspace, seed: int) -> dict[str, np.ndarray]:
     """Write the ONNX model and seeded inputs; return onnxruntime's outputs."""
     model = MODELS[work.model]()
@@ -151,6 +196,15 @@ def prepare(work: Workspace, seed: int) -> dict[str, np.ndarray]:
         shape = [dim.dim_value for dim in value.type.tensor_type.shape.dim]
         inputs[value.name] = rng.standard_normal(shape).astype(np.float32)
     np.savez(work.path(".inputs.npz"), **inputs)
+    calibration_rng = np.random.default_rng(seed + 1000)
+    np.savez(
+        work.path(".calibration.npz"),
+        **{
+            name: calibration_rng.standard_normal((CALIBRATION_SAMPLES, *value.shape))
+            .astype(np.float32)
+            for name, value in inputs.items()
+        },
+    )
     session = onnxruntime.InferenceSession(
         model.SerializeToString(), providers=["CPUExecutionProvider"]
     )
@@ -171,6 +225,12 @@ def pipeline(work: Workspace, reference: dict[str, np.ndarray]) -> list[Step]:
     onnx_file, inputs = work.path(".onnx"), work.path(".inputs.npz")
     nn_file, canonical = work.path(".nn.mlir"), work.path(".canonical.mlir")
     nn_outputs = work.path(".nn-outputs.npz")
+    program, npu_outputs = work.path(".npu.mlir"), work.path(".npu-outputs.npz")
+    report = work.path(".report.json")
+    compile_spec = (
+        f"npu-compile{{config={CONFIG} precision=int8 "
+        f'calibration="{work.path(".calibration.npz")}"}}'
+    )
     return [
         Step(
             "import the ONNX model",
@@ -190,6 +250,20 @@ def pipeline(work: Workspace, reference: dict[str, np.ndarray]) -> list[Step]:
                 *("--inputs", str(inputs), "--outputs", str(nn_outputs), "--quiet"),
             ],
             check=compare(nn_outputs, reference),
+        ),
+        Step(
+            f"compile for the NPU ({CONFIG}, int8)",
+            [tool("npu-opt"), str(canonical), "-p", compile_spec, "-o", str(program)],
+        ),
+        Step(
+            "simulate on the NPU",
+            [
+                tool("npu-run"),
+                str(program),
+                *("--inputs", str(inputs), "--outputs", str(npu_outputs)),
+                *("--report-json", str(report), "--quiet"),
+            ],
+            check=both(accuracy(npu_outputs, reference), cycles(report)),
         ),
     ]
 

@@ -3,6 +3,7 @@ interpreter (after `import_onnx`) as onnxruntime computes them."""
 
 from __future__ import annotations
 
+import json
 import functools
 import subprocess
 import sys
@@ -219,3 +220,7 @@ def test_demo_runs_the_tools_and_agrees_with_onnxruntime(tmp_path: Path) -> None
         assert command in demo.stdout
     assert "vs onnxruntime" in demo.stdout and "(ok)" in demo.stdout
     assert (tmp_path / "resnet8.nn-outputs.npz").exists()
+    assert "npu-compile{config=npu-base precision=int8" in demo.stdout
+    assert "SQNR" in demo.stdout and "top-1 same" in demo.stdout
+    report = json.loads((tmp_path / "resnet8.report.json").read_text())
+    assert report["cycles"] >= report["roofline_cycles"] > 0
