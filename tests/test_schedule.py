@@ -18,7 +18,7 @@ from test_lowering import _byte_sets, _example, lower, random_inputs
 from xdsl.dialects.builtin import ModuleOp
 
 from interpreter.npu import KERNELS, Machine
-from interpreter.simulator import simulate_numerics, simulate_program
+from interpreter.simulator import simulate_program
 from npu_dialect.npu import DramKind, NpuInstruction, ProgramOp
 from npu_tools.npu_run import build_context
 from transforms import get_all_passes
@@ -279,7 +279,9 @@ def test_host_instructions() -> None:
     assert check_synchronised(scheduled) > 0
     check_minimal(scheduled)
     inputs = random_inputs(module)
-    want = simulate_numerics(program, inputs)
+    want, report_before = simulate_program(program, inputs)
+    _, report_after = simulate_program(scheduled, inputs)
+    assert report_after.cycles <= report_before.cycles
     for seed in range(5):
         got = run_in_random_order(scheduled, inputs, seed)
         for key, value in want.items():

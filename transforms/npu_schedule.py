@@ -31,10 +31,14 @@ from npu_dialect.npu import (
     HostOp,
     NpuInstruction,
     ProgramOp,
+    TileAttr,
 )
 
 READ_ONLY_KINDS = (DramKind.INPUT, DramKind.WEIGHT)
 """Nothing writes these DRAM tensors, so reading them conflicts with nothing."""
+
+SRAM_BUCKET = 1 << 12
+"""Bytes of SRAM per bucket of the index of live accesses."""
 
 MAX_EXTRAS = 8
 """How many predecessors beyond the contiguous prefix each instruction remembers per
@@ -44,11 +48,11 @@ keep a wait that was implied, never drop a needed one)."""
 
 @dataclass(frozen=True)
 class Access:
-    """The bytes one access touches, in a memory space: an SRAM buffer's name or
-    `dram` (absolute DRAM addresses, so tensors that share DRAM after allocation
-    conflict). Described by their hull [start, end) and, for strided accesses, a
-    `period`: every touched byte lies in [p, p + width) for some p = start mod period
-    (period 0: one run of `width` bytes)."""
+    """The bytes one access touches, in a memory space: an SRAM buffer's name, or `@`
+    and the name of a DRAM tensor (whose bytes are absolute DRAM addresses, so tensors
+    that share DRAM after allocation conflict). Described by their hull [start, end)
+    and, for strided accesses, a `period`: every touched byte lies in [p, p + width)
+    for some p = start mod period (period 0: one run of `width` bytes)."""
 
     space: str
     start: int
@@ -94,13 +98,27 @@ def _access(
     return Access(space, start, end, writes, period, itemsize, contiguous, tuple(used))
 
 
-def instruction_accesses(op: NpuInstruction, tensors: dict[str, DramOp]) -> Iterator[Access]:
-    """The bytes `op` reads and writes."""
-    for tiles, writes in ((op.reads(), False), (op.writes(), True)):
-        for tile in tiles:
-            yield _access(
-                tile.buffer_name, tile.addr, tile.dims, tile.elem_strides, tile.itemsize, writes
-            )
+def instruction_accesses(
+    op: NpuInstruction,
+    tensors: dict[str, DramOp],
+    tiles: dict[tuple[TileAttr, bool], Access] | None = None,
+) -> Iterator[Access]:
+    """The bytes `op` reads and writes. `tiles` caches the accesses of SRAM tiles
+    (programs use the same few slots over and over)."""
+    cache = {} if tiles is None else tiles
+    for tile_attrs, writes in ((op.reads(), False), (op.writes(), True)):
+        for tile in tile_attrs:
+            access = cache.get((tile, writes))
+            if access is None:
+                access = cache[(tile, writes)] = _access(
+                    tile.buffer_name,
+                    tile.addr,
+                    tile.dims,
+                    tile.elem_strides,
+                    tile.itemsize,
+                    writes,
+                )
+            yield access
     if isinstance(op, (DmaLoadOp, DmaStoreOp)):
         tensor = tensors[op.dram.root_reference.data]
         box = op.box if isinstance(op, DmaLoadOp) else op.source.dims
@@ -108,16 +126,16 @@ def instruction_accesses(op: NpuInstruction, tensors: dict[str, DramOp]) -> Iter
             return
         size = tensor.dtype.itemsize
         start = tensor.offset_bytes + op.offset.value.data * size
-        yield _access(
-            "dram", start, box, op.strides.get_values(), size, isinstance(op, DmaStoreOp)
-        )
+        space = f"@{tensor.sym_name.data}"
+        writes = isinstance(op, DmaStoreOp)
+        yield _access(space, start, box, op.strides.get_values(), size, writes)
     elif isinstance(op, HostOp):
         for names, writes in ((op.input_names, False), (op.output_names, True)):
             for name in names:
                 tensor = tensors[name]
                 if writes or tensor.kind_enum not in READ_ONLY_KINDS:
                     start, end = tensor.offset_bytes, tensor.offset_bytes + tensor.nbytes
-                    yield Access("dram", start, end, writes, 0, end - start, True, ())
+                    yield Access(f"@{name}", start, end, writes, 0, end - start, True, ())
 
 
 def engine_count(engine: str, config: HardwareConfig) -> int:
@@ -207,17 +225,16 @@ class _Live:
 class _Space:
     """The live accesses of one memory space, grouped by engine class and by reads and
     writes (a read conflicts with writes only), each group indexed by address in
-    buckets of BUCKET bytes, oldest first. On a class with one engine only the latest
+    buckets of `bucket` bytes, oldest first. On a class with one engine only the latest
     conflicting access matters (the engine orders the earlier ones before it), so its
     buckets are searched newest first and the search stops at the first hit."""
 
-    BUCKET = 1 << 12
-
-    def __init__(self) -> None:
+    def __init__(self, bucket: int) -> None:
+        self.bucket = bucket
         self.groups: dict[tuple[str, bool], dict[int, list[_Live]]] = {}
 
     def _keys(self, access: Access) -> range:
-        return range(access.start // self.BUCKET, (access.end - 1) // self.BUCKET + 1)
+        return range(access.start // self.bucket, (access.end - 1) // self.bucket + 1)
 
     def conflicting(self, access: Access, single: dict[str, bool]) -> list[_Live]:
         """Live accesses `access` may conflict with (writes, and reads too if it
@@ -233,12 +250,17 @@ class _Space:
                 if not bucket:
                     continue
                 if single[engine]:
+                    dead = 0
                     for live in reversed(bucket):
                         if latest is not None and live.index <= latest.index:
                             break
-                        if live.alive and live.access.overlaps(access):
+                        if not live.alive:
+                            dead += 1
+                        elif live.access.overlaps(access):
                             latest = live
                             break
+                    if 2 * dead > len(bucket):
+                        bucket[:] = [live for live in bucket if live.alive]
                     continue
                 if not all(live.alive for live in bucket):
                     bucket[:] = [live for live in bucket if live.alive]
@@ -253,6 +275,20 @@ class _Space:
         buckets = self.groups.setdefault((engine, live.access.writes), {})
         for key in self._keys(live.access):
             buckets.setdefault(key, []).append(live)
+
+
+def dram_aliases(tensors: dict[str, DramOp]) -> dict[str, list[str]]:
+    """For each DRAM tensor's space (`@name`), the spaces of the tensors that share
+    bytes with it, itself included."""
+    spans = sorted((t.offset_bytes, t.offset_bytes + t.nbytes, f"@{n}") for n, t in tensors.items())
+    aliases: dict[str, list[str]] = {space: [space] for _, _, space in spans}
+    for index, (_, end, space) in enumerate(spans):
+        for start, _, other in spans[index + 1 :]:
+            if start >= end:
+                break
+            aliases[space].append(other)
+            aliases[other].append(space)
+    return aliases
 
 
 def minimal_waits(
@@ -271,16 +307,24 @@ def minimal_waits(
     previous: dict[str, int] = {}
     known: list[Known] = []
     spaces: dict[str, _Space] = {}
+    tiles: dict[tuple[TileAttr, bool], Access] = {}
+    aliases = dram_aliases(tensors)
+    sram = {buffer.name for buffer in config.sram}
     waits: list[list[int]] = []
     for index, op in enumerate(instructions):
         engine = op.ENGINE
         ordinals.append(counts.get(engine, 0))
         counts[engine] = ordinals[-1] + 1
-        accesses = [
-            (access, spaces.setdefault(access.space, _Space()))
-            for access in instruction_accesses(op, tensors)
+        accesses = list(instruction_accesses(op, tensors, tiles))
+        overlapping = [
+            [
+                live
+                for name in aliases.get(access.space, (access.space,))
+                if name in spaces
+                for live in spaces[name].conflicting(access, single)
+            ]
+            for access in accesses
         ]
-        overlapping = [space.conflicting(access, single) for access, space in accesses]
         conflicting = {live.index for lives in overlapping for live in lives}
         before = Known()
         earlier = previous.get(engine)
@@ -298,7 +342,7 @@ def minimal_waits(
         waits.append(sorted(chosen))
         known.append(before)
         previous[engine] = index
-        for (access, space), lives in zip(accesses, overlapping):
+        for access, lives in zip(accesses, overlapping):
             # An access covered by a write is ordered before it (a write waits on
             # everything it overlaps), so later conflicts with the covered access are
             # implied by conflicts with the write.
@@ -306,6 +350,12 @@ def minimal_waits(
                 for live in lives:
                     if _covers(access, live.access):
                         live.alive = False
+            space = spaces.get(access.space)
+            if space is None:
+                # SRAM by address; a DRAM tensor's accesses all in one bucket (their
+                # hulls span most of the tensor when tiles are strided).
+                bucket = SRAM_BUCKET if access.space in sram else 1 << 62
+                space = spaces[access.space] = _Space(bucket)
             space.add(_Live(access, index), engine)
     return waits
 
