@@ -638,3 +638,30 @@ def test_origins_name_model_ops(bf16_models: dict[str, ModuleOp]) -> None:
     assert len(distinct) <= len(ops)
     convs = [op.results[0].name_hint for op in ops if isinstance(op, nn.Conv2DOp)]
     assert convs and set(convs) <= distinct
+
+
+def test_int8_report_names_model_ops(int8_models: dict[str, ModuleOp]) -> None:
+    """`nn-quantize` keeps the float ops' result names: in the report of lowered int8
+    resnet8, the rows with matrix work are exactly the float model's conv and gemm
+    layers by their ONNX names, and each requantisation row is `<name>_q` of a float
+    op's name (the layer's int8 result)."""
+    from interpreter.simulator import simulate_program
+
+    float_names = {
+        op.results[0].name_hint
+        for op in function(_example("resnet8")).body.block.ops
+        if op.results and op.results[0].name_hint
+    }
+    layers = {
+        op.results[0].name_hint
+        for op in function(_example("resnet8")).body.block.ops
+        if isinstance(op, (nn.Conv2DOp, nn.GemmOp, nn.MatmulOp))
+    }
+    module = int8_models["resnet8"]
+    _, report = simulate_program(lower(module, "npu-base"), random_inputs(module))
+    matrix_rows = {name for name, stats in report.ops.items() if stats.macs}
+    assert matrix_rows == layers
+    assert sum("conv" in name.lower() for name in matrix_rows) == len(layers) - 1
+    requantize_rows = [name for name in report.ops if name.endswith("_q")]
+    assert len(requantize_rows) >= len(layers)
+    assert {name.removesuffix("_q") for name in requantize_rows} <= float_names

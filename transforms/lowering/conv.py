@@ -45,6 +45,7 @@ from transforms.lowering.tiling import (
     array_multiples,
     candidate_sizes,
     even_splits,
+    fold_fillers,
     place,
     split_sizes,
 )
@@ -112,35 +113,55 @@ class ConvTiling:
     estimate: Estimate
 
 
-def _channel_tiles(s: ConvShape, config: HardwareConfig) -> list[tuple[int, int]]:
+def _channel_tiles(s: ConvShape, config: HardwareConfig, fallback: bool) -> list[tuple[int, int]]:
     """(o per tile, c per chunk) candidates: the whole dim or multiples of the array's
-    columns (rows); narrower tiles would leave part of the array idle."""
-    if s.groups == 1:
-        outs = [s.o, *array_multiples(config.matrix.cols, s.o)]
-        ins = [s.c, *array_multiples(config.matrix.rows, s.c)]
-        return [(o, c) for o in outs for c in ins]
-    return [(g * s.group_out, g * s.group_in) for g in candidate_sizes(s.groups)]
+    columns (rows), since narrower tiles would leave part of the array idle. When none
+    of these fits (a weight buffer smaller than a kernel of array-wide channels: 3x3 x
+    256 x 256 int8 is 576 KiB, tpu-v1's weight FIFO 256 KiB), the `fallback` adds
+    halves down to one channel, and input chunks whose kernel rows `kh * kw * c` fill
+    whole folds of the array, so some tiling fits whenever one exists."""
+    if s.groups > 1:
+        return [(g * s.group_out, g * s.group_in) for g in candidate_sizes(s.groups)]
+    matrix = config.matrix
+    if not fallback:
+        outs = [s.o, *array_multiples(matrix.cols, s.o)]
+        ins = [s.c, *array_multiples(matrix.rows, s.c)]
+    else:
+        outs = candidate_sizes(s.o, array_multiples(matrix.cols, s.o))
+        fillers = fold_fillers(matrix.rows, s.kh * s.kw, s.c)
+        ins = candidate_sizes(s.c, [*array_multiples(matrix.rows, s.c), *fillers])
+    return [(o, c) for o in outs for c in ins]
 
 
 def choose_tiling(config: HardwareConfig, s: ConvShape, steps: list[Step]) -> ConvTiling | None:
-    """The cheapest tiling whose regions fit (see `tiling`)."""
+    """The cheapest tiling whose regions fit (see `tiling`), among the array-wide
+    channel tiles, else among the fallback ones; None if even one-channel tiles of one
+    output pixel do not fit."""
+    for fallback in (False, True):
+        tiling = _cheapest(config, s, steps, _channel_tiles(s, config, fallback))
+        if tiling is not None:
+            return tiling
+    return None
+
+
+def _cheapest(
+    config: HardwareConfig, s: ConvShape, steps: list[Step], channel_tiles: list[tuple[int, int]]
+) -> ConvTiling | None:
     choice: Choice[ConvTiling] = Choice()
     sram = config.sram
     step_regions: dict[tuple[int, int, int], list[Flexible]] = {}
-    for o_t, c_t in _channel_tiles(s, config):
+    for o_t, c_t in channel_tiles:
         n_o, n_c = ceil(s.o / o_t), ceil(s.c / c_t)
         k_in = c_t if s.groups == 1 else s.group_in
         weight_bytes = s.kh * s.kw * k_in * o_t * s.in_bytes
         weight_slots = 1 if n_o * n_c == 1 else 2
+        if weight_slots * weight_bytes > sram.weight.size:
+            continue
         for ho_t in even_splits(s.ho):
             for wo_t in candidate_sizes(s.wo):
                 window_bytes = s.window(ho_t, 0) * s.window(wo_t, 1) * c_t * s.in_bytes
                 acc_bytes = ho_t * wo_t * o_t * 4
-                if (
-                    2 * window_bytes > sram.act.size
-                    or weight_slots * weight_bytes > sram.weight.size
-                    or 2 * acc_bytes > sram.acc.size
-                ):
+                if 2 * window_bytes > sram.act.size or 2 * acc_bytes > sram.acc.size:
                     continue
                 fixed = [
                     Demand("act", window_bytes),

@@ -159,6 +159,19 @@ def array_multiples(unit: int, total: int) -> list[int]:
     return values
 
 
+FILLER_FOLDS = 8
+"""Folds `fold_fillers` goes up to: bounds the candidates (a 1x1 kernel of 2048 channels
+on 16 rows would otherwise give 127); larger chunks are still among the halves."""
+
+
+def fold_fillers(unit: int, per_item: int, total: int) -> list[int]:
+    """Item counts below `total` whose `per_item * count` rows fill whole folds of an
+    array dim of `unit`: the largest count for 1, 2, ... FILLER_FOLDS folds (e.g. the
+    input channels of a 3x3 kernel that fill 256 rows: 28, 56, 85, ...)."""
+    counts = {folds * unit // per_item for folds in range(1, FILLER_FOLDS + 1)}
+    return sorted((c for c in counts if 0 < c < total), reverse=True)
+
+
 @dataclass
 class BoxTiling:
     """Tiles of an n-d iteration space (dims in physical order, outermost first): the

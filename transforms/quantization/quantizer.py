@@ -165,7 +165,10 @@ class Quantizer:
     ) -> None:
         """Requantise the i32 `accumulator` (inserted before `op`) with real scales
         `reals` (per channel of `axis`, before the epilogue's factor) to the
-        parameters of the epilogue's result, which a dequantize then replaces."""
+        parameters of the epilogue's result, which a dequantize then replaces. The
+        accumulator keeps `op`'s result name, so the lowered layer's matrix work is
+        reported under the model op's name."""
+        accumulator.results[0].name_hint = op.results[0].name_hint
         output, element_type = self.output_params(epilogue.final)
         multiplier, shift = multipliers(reals * epilogue.factor / output.scale)
         requantize = nn.RequantizeOp(
@@ -189,7 +192,11 @@ class Quantizer:
         rewriter: PatternRewriter,
     ) -> None:
         """Insert `new_ops` before `op`, dequantize the last one's int8 result in place
-        of the epilogue's result and erase `op` and the epilogue."""
+        of the epilogue's result and erase `op` and the epilogue.
+
+        Names, from the epilogue's result `name`: the integer result is `name_q`, the
+        dequantized one `name`, or `name_dq` when an earlier new op (an accumulator)
+        already took `name`."""
         dequantize = nn.DequantizeOp(new_ops[-1].results[0], output.scale, output.zero_point)
         for new_op in (*new_ops, dequantize):
             new_op.location = op.location
@@ -197,7 +204,9 @@ class Quantizer:
         final = epilogue.final
         if final.name_hint is not None:
             new_ops[-1].results[0].name_hint = f"{final.name_hint}_q"
-            dequantize.result.name_hint = final.name_hint
+            taken = {result.name_hint for new_op in new_ops[:-1] for result in new_op.results}
+            suffix = "_dq" if final.name_hint in taken else ""
+            dequantize.result.name_hint = f"{final.name_hint}{suffix}"
         self.stats[dequantize.result] = self.stats[final]
         rewriter.replace_all_uses_with(final, dequantize.result)
         for dead in (*reversed(epilogue.ops), op):
