@@ -10,7 +10,9 @@ without executing the program.
 - Matrix unit: the systolic-array model of SCALE-Sim (Samajdar et al., "A Systematic
   Methodology for Characterizing Scalability of DNN Accelerators using SCALE-Sim",
   ISPASS 2020; arXiv:1811.02883): each fold of the GEMM onto the `R x C` array costs
-  `2R + C + T - 2` cycles, fill + stream + drain.
+  `2R + C + T - 2` cycles, fill + stream + drain. With `matrix.weight_double_buffer`
+  (TPU v1, Gemmini) a weight-stationary fold's fill overlaps the previous fold's
+  stream: `2R + C + T - 2 + (folds - 1) * max(T, R)` per instruction.
 - Vector unit: `ceil(elements / lanes) * cycles(op class)`.
 - Host (`npu.host`): `launch_cycles + ceil(host elements / elements_per_cycle)`; the
   host's own memory traffic and energy are not the NPU's and are not counted.
@@ -124,10 +126,20 @@ def dma_store_cost(op: DmaStoreOp, config: HardwareConfig) -> Cost:
 
 @dataclass(frozen=True, slots=True)
 class SystolicGemm:
-    """One GEMM (M, K, N) folded onto an R x C array with a dataflow (SCALE-Sim)."""
+    """One GEMM (M, K, N) folded onto an R x C array with a dataflow (SCALE-Sim).
+
+    A fold is `fill` cycles to preload the stationary block, `stream` cycles to stream
+    the operand vectors and `drain` cycles for the last of them to cross and leave the
+    array. Without weight double-buffering the folds run one after another; with it
+    (ws only) the fill of each fold overlaps the stream of the one before.
+    """
 
     folds: int
-    cycles_per_fold: int
+    fill: int
+    stream: int
+    drain: int
+    double_buffered: bool
+    """The next weight block shifts in while the current one computes."""
     lhs_reads: int
     """Elements of the [M, K] operand streamed from SRAM, counting re-reads per fold."""
     rhs_reads: int
@@ -136,11 +148,38 @@ class SystolicGemm:
     """Accumulator elements written; every one after the first per output is also read."""
 
     @property
+    def cycles_per_fold(self) -> int:
+        """One fold on its own: `2R + C + T - 2`."""
+        return self.fill + self.stream + self.drain
+
+    def cycles_of(self, repeats: int = 1) -> int:
+        """`repeats` copies of the GEMM back to back in one instruction (the groups of a
+        convolution): `F = folds * repeats` folds.
+
+        Serial: `F * (fill + stream + drain)`. Double-buffered: the first fill, then
+        fold i streams while fold i+1 fills, so each fold but the last takes
+        `max(stream, fill)`, then the last stream and one drain:
+        `fill + (F - 1) * max(stream, fill) + stream + drain`.
+        """
+        folds = self.folds * repeats
+        if not self.double_buffered:
+            return folds * self.cycles_per_fold
+        return self.fill + (folds - 1) * max(self.stream, self.fill) + self.stream + self.drain
+
+    @property
     def cycles(self) -> int:
-        return self.folds * self.cycles_per_fold
+        return self.cycles_of(1)
 
 
-def systolic_gemm(m: int, k: int, n: int, rows: int, cols: int, dataflow: str) -> SystolicGemm:
+def systolic_gemm(
+    m: int,
+    k: int,
+    n: int,
+    rows: int,
+    cols: int,
+    dataflow: str,
+    weight_double_buffer: bool = False,
+) -> SystolicGemm:
     """SCALE-Sim's mapping of a GEMM `[M, K] @ [K, N]` onto a `rows x cols` array.
 
     Weight stationary (`ws`): a `rows x cols` block of the [K, N] weights is held in
@@ -153,12 +192,19 @@ def systolic_gemm(m: int, k: int, n: int, rows: int, cols: int, dataflow: str) -
     weights, T to stream the activations and `rows + cols - 2` for the skewed last
     input to cross the array; for os, T + `rows + cols - 2` to stream the skewed
     operands and `rows` to shift the outputs out.
+    `weight_double_buffer` (the config's `matrix.weight_double_buffer`) overlaps each ws
+    fold's weight load with the previous fold's stream; it does not change os, whose
+    weights stream rather than stay.
     """
     row_folds_of_k, col_folds = ceil(k / rows), ceil(n / cols)
+    skew = rows + cols - 2
     if dataflow == "ws":
         return SystolicGemm(
             folds=row_folds_of_k * col_folds,
-            cycles_per_fold=2 * rows + cols + m - 2,
+            fill=rows,
+            stream=m,
+            drain=skew,
+            double_buffered=weight_double_buffer,
             lhs_reads=m * k * col_folds,
             rhs_reads=k * n,
             partial_sums=m * n * row_folds_of_k,
@@ -166,7 +212,10 @@ def systolic_gemm(m: int, k: int, n: int, rows: int, cols: int, dataflow: str) -
     row_folds_of_m = ceil(m / rows)
     return SystolicGemm(
         folds=row_folds_of_m * col_folds,
-        cycles_per_fold=2 * rows + cols + k - 2,
+        fill=0,
+        stream=k,
+        drain=skew + rows,
+        double_buffered=False,
         lhs_reads=m * k * col_folds,
         rhs_reads=k * n * row_folds_of_m,
         partial_sums=m * n,
@@ -174,13 +223,16 @@ def systolic_gemm(m: int, k: int, n: int, rows: int, cols: int, dataflow: str) -
 
 
 def matrix_cost(op: MatmulOp | Conv2dOp, config: HardwareConfig) -> Cost:
-    """Per group of a convolution (groups run one after another), SCALE-Sim cycles;
-    SRAM traffic from the fold counts; `macs * energy.mac[type]`."""
+    """SCALE-Sim cycles of the GEMM per group of a convolution, the groups' folds run
+    one after another (overlapped with weight double-buffering); SRAM traffic from the
+    fold counts; `macs * energy.mac[type]`."""
     m, k, n = op.gemm_shape
     groups = op.group_count if isinstance(op, Conv2dOp) else 1
     matrix = config.matrix
     dataflow = op.dataflow.data.value if op.dataflow is not None else matrix.dataflow
-    gemm = systolic_gemm(m, k, n, matrix.rows, matrix.cols, dataflow)
+    gemm = systolic_gemm(
+        m, k, n, matrix.rows, matrix.cols, dataflow, matrix.weight_double_buffer
+    )
     data, _ = op.inputs()
     itemsize = data.itemsize
     accumulated = op.accumulate is not None
@@ -193,7 +245,7 @@ def matrix_cost(op: MatmulOp | Conv2dOp, config: HardwareConfig) -> Cost:
     sram_write = groups * gemm.partial_sums * ACCUMULATOR_BYTES
     macs = op.macs
     return Cost(
-        cycles=groups * gemm.cycles,
+        cycles=gemm.cycles_of(groups),
         macs=macs,
         sram_read_bytes=sram_read,
         sram_write_bytes=sram_write,

@@ -41,6 +41,8 @@ from npu_tools.diagnostics import parse_module
 from npu_tools.npu_run import build_context
 
 BASE = load_config("npu-base")  # 32x32 ws, lanes 32, setup 10, latency 200, 32 B/cycle
+# npu-base double-buffers its weights; the same array with one weight register per PE.
+SERIAL_BASE = derive_config(BASE, {"matrix.weight_double_buffer": False}, "npu-base-serial")
 
 
 # The systolic array (SCALE-Sim): folds x (2R + C + T - 2).
@@ -67,6 +69,45 @@ def test_systolic_cycles(
     assert gemm.cycles == folds * per_fold
 
 
+# Weight double-buffering (ws): fill + (F - 1) * max(T, R) + T + drain, fill = R,
+# drain = R + C - 2.
+
+
+@pytest.mark.parametrize(
+    ("m", "k", "n", "rows", "cols", "dataflow", "cycles"),
+    [
+        # 4 folds, T = 64 >= R = 32: 32 + 3 * 64 + 64 + 62 (serial: 4 * 158 = 632).
+        (64, 64, 64, 32, 32, "ws", 350),
+        # ResNet-18's 7x7x512 -> 512 3x3 conv, K = 4608: 144 * 16 = 2304 folds of T = 49:
+        # 32 + 2303 * 49 + 49 + 62 (serial: 2304 * 143 = 329472).
+        (49, 4608, 512, 32, 32, "ws", 112990),
+        # 6 folds with T = 10 < R = 16: each fill waits for the one before:
+        # 16 + 5 * 16 + 10 + 22 (serial: 6 * 48 = 288).
+        (10, 20, 20, 16, 8, "ws", 128),
+        # One fold: nothing to overlap, 2R + C + T - 2 as without double-buffering.
+        (1, 1, 1, 32, 32, "ws", 95),
+        # os keeps no weights in the array: 8 folds x (2 * 32 + 32 + 70 - 2) as before.
+        (100, 70, 40, 32, 32, "os", 8 * 164),
+    ],
+)
+def test_systolic_cycles_with_weight_double_buffering(
+    m: int, k: int, n: int, rows: int, cols: int, dataflow: str, cycles: int
+) -> None:
+    gemm = systolic_gemm(m, k, n, rows, cols, dataflow, weight_double_buffer=True)
+    assert gemm.cycles == cycles
+    serial = systolic_gemm(m, k, n, rows, cols, dataflow)
+    assert gemm.folds == serial.folds and gemm.cycles_per_fold == serial.cycles_per_fold
+    assert (gemm.cycles == serial.cycles) == (dataflow == "os" or gemm.folds == 1)
+
+
+def test_double_buffered_groups_are_one_sequence_of_folds() -> None:
+    # 3 groups of a 2-fold GEMM (T = 40) on 32x32: 6 folds, 32 + 5 * 40 + 40 + 62;
+    # without double-buffering 3 * 2 * (2 * 32 + 32 + 40 - 2).
+    gemm = systolic_gemm(40, 64, 16, 32, 32, "ws", weight_double_buffer=True)
+    assert gemm.cycles_of(3) == 32 + 5 * 40 + 40 + 62 == 334
+    assert systolic_gemm(40, 64, 16, 32, 32, "ws").cycles_of(3) == 3 * 2 * 134
+
+
 def test_systolic_sram_traffic() -> None:
     # ws on 16x8: 2 row folds of K, 3 column folds of N.
     ws = systolic_gemm(10, 20, 20, 16, 8, "ws")
@@ -83,7 +124,9 @@ def test_matmul_cost() -> None:
         TileAttr("acc", 0, [64, 64], i32),
     )
     cost = matrix_cost(op, BASE)
-    assert cost.cycles == 4 * 158
+    # 4 folds, double-buffered: 32 + 3 * max(64, 32) + 64 + 62; serial 4 x 158.
+    assert cost.cycles == 350
+    assert matrix_cost(op, SERIAL_BASE).cycles == 4 * 158
     assert cost.macs == 64**3
     # lhs 64*64 per column fold (2), rhs once, 2 partial sums per output of which
     # the second reads the first back.
@@ -96,13 +139,15 @@ def test_matmul_cost() -> None:
 
 
 def test_matmul_dataflow_changes_cycles() -> None:
-    gemmini = load_config("gemmini")  # 16x16, ws and os
+    gemmini = load_config("gemmini")  # 16x16, ws and os, weights double-buffered
     lhs = TileAttr("act", 0, [100, 70], i8)
     rhs = TileAttr("weight", 0, [70, 40], i8)
     dest = TileAttr("acc", 0, [100, 40], i32)
     ws = matrix_cost(MatmulOp(lhs, rhs, dest, dataflow=Dataflow.WS), gemmini)
     os_ = matrix_cost(MatmulOp(lhs, rhs, dest, dataflow=Dataflow.OS), gemmini)
-    assert ws.cycles == 5 * 3 * (32 + 16 + 100 - 2)
+    # ws: 5 * 3 = 15 folds of T = 100: 16 + 14 * 100 + 100 + 30.
+    assert ws.cycles == 1546
+    # os: the weights stream, nothing is double-buffered: 7 * 3 folds of 32 + 16 + 70 - 2.
     assert os_.cycles == 7 * 3 * (32 + 16 + 70 - 2)
     # Without a dataflow the config's first one (ws) applies.
     assert matrix_cost(MatmulOp(lhs, rhs, dest), gemmini).cycles == ws.cycles
@@ -112,12 +157,16 @@ def test_conv2d_cost() -> None:
     window = TileAttr("act", 0, [18, 18, 64], i8)
     dest = TileAttr("acc", 0, [16, 16, 64], i32)
     dense = Conv2dOp(window, TileAttr("weight", 0, [3, 3, 64, 64], i8), dest)
-    # GEMM (256, 576, 64): 18 x 2 folds of 2*32 + 32 + 256 - 2 cycles.
-    assert matrix_cost(dense, BASE).cycles == 36 * 350
+    # GEMM (256, 576, 64): 18 x 2 = 36 folds of T = 256, double-buffered:
+    # 32 + 35 * 256 + 256 + 62; serial 36 x (2*32 + 32 + 256 - 2).
+    assert matrix_cost(dense, BASE).cycles == 9310
+    assert matrix_cost(dense, SERIAL_BASE).cycles == 36 * 350
     assert matrix_cost(dense, BASE).macs == 16 * 16 * 64 * 576
     depthwise = Conv2dOp(window, TileAttr("weight", 0, [3, 3, 1, 64], i8), dest, groups=64)
-    # 64 groups, each one fold of GEMM (256, 9, 1).
-    assert matrix_cost(depthwise, BASE).cycles == 64 * 350
+    # 64 groups, each one fold of GEMM (256, 9, 1): 64 folds in a row,
+    # 32 + 63 * 256 + 256 + 62; serial 64 x 350.
+    assert matrix_cost(depthwise, BASE).cycles == 16478
+    assert matrix_cost(depthwise, SERIAL_BASE).cycles == 64 * 350
     assert matrix_cost(depthwise, BASE).macs == 16 * 16 * 64 * 9
 
 

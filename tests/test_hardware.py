@@ -121,6 +121,10 @@ def _error(tmp_path: Path, text: str) -> str:
             'values from "i8", "f8E4M3FN", "f16", "bf16", got ["i8", "i8"]',
         ),
         (
+            'base = "npu-base"\n[matrix]\nweight_double_buffer = 1\n',
+            "config FILE: field matrix.weight_double_buffer: expected true or false, got 1",
+        ),
+        (
             'base = "npu-base"\n[sram.weight]\nsize = "256 KB"\n',
             'config FILE: field sram.weight.size: expected a positive number of bytes or '
             'a size like "256 KiB", got "256 KB"',
@@ -234,6 +238,29 @@ def test_host_table_is_optional_with_documented_defaults(tmp_path: Path) -> None
     assert config.host == hardware.DEFAULT_HOST == hardware.Host(2.0, 2000)
     partial = _write(tmp_path, without_host + "[host]\nlaunch_cycles = 0\n", "partial.toml")
     assert load_config(partial).host == hardware.Host(2.0, 0)
+
+
+def test_weight_double_buffering_is_declared_per_design(tmp_path: Path) -> None:
+    # The presets modelled on arrays that have it (TPU v1's paper, Gemmini's PE.scala)
+    # and the stylised mid-size and large designs; the edge design keeps one register.
+    declared = {name: load_config(name).matrix.weight_double_buffer for name in PRESETS}
+    assert declared == {
+        "gemmini": True,
+        "npu-base": True,
+        "npu-edge": False,
+        "npu-server": True,
+        "sram-only": True,
+        "tpu-v1": True,
+    }
+    # A description that does not mention it keeps the serial array of SCALE-Sim.
+    edge = (hardware.PRESET_DIR / "npu-edge.toml").read_text()
+    without = edge.replace("weight_double_buffer = false", "")
+    assert "weight_double_buffer" not in without.split("[vector]")[0]
+    config = load_config(_write(tmp_path, without, "plain.toml"))
+    assert config.matrix.weight_double_buffer is False
+    flipped = derive_config(config, {"matrix.weight_double_buffer": True}, "plain-db")
+    assert flipped.matrix.weight_double_buffer is True
+    assert flipped.matrix.rows == config.matrix.rows
 
 
 def test_presets_describe_their_hosts() -> None:

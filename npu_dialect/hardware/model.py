@@ -43,6 +43,9 @@ class MatrixUnit:
     dataflows: tuple[str, ...]
     """Supported dataflows; the first is the default for instructions that name none."""
     input_types: tuple[str, ...]
+    weight_double_buffer: bool = False
+    """Each PE holds a second weight register, so in the weight-stationary dataflow the
+    next weight block shifts in while the current one computes (docs/cost_model.md)."""
 
     @property
     def dataflow(self) -> str:
@@ -200,6 +203,7 @@ class HardwareConfig:
                 "cols": self.matrix.cols,
                 "dataflows": list(self.matrix.dataflows),
                 "input_types": list(self.matrix.input_types),
+                "weight_double_buffer": self.matrix.weight_double_buffer,
             },
             "vector": {
                 "lanes": self.vector.lanes,

@@ -169,6 +169,7 @@ def _parse_matrix(table: _Table) -> MatrixUnit:
         cols=table.integer("cols"),
         dataflows=table.choices("dataflows", DATAFLOWS),
         input_types=table.choices("input_types", MATRIX_INPUT_TYPES),
+        weight_double_buffer=table.boolean("weight_double_buffer", default=False),
     )
     table.finish()
     return matrix
