@@ -31,15 +31,23 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
 )
-from xdsl.ir import Attribute, Block, Region, SSAValue
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from npu_dialect.errors import UserError
 from npu_dialect.nn import ConstantOp, element_type_of
 from npu_dialect import resources
 from npu_dialect.resources import numpy_dtype
-from npu_frontend.onnx_node import Node, Tensor, numpy_dtype_of
+from npu_frontend.onnx_node import Converter, Node, Tensor, numpy_dtype_of
 from npu_frontend.onnx_ops import CONVERTERS
+from npu_frontend.onnx_qdq_fusion import fuse_quantized_ops
+from npu_frontend.onnx_quant import QuantizedConstant, offset_rescale
+from npu_frontend.onnx_quant_ops import (
+    INT8_READERS,
+    INT8_TRANSPARENT,
+    MICROSOFT_CONVERTERS,
+    QUANT_CONVERTERS,
+)
 
 MIN_OPSET = 13
 """Oldest default-domain opset accepted: from 13 on, Softmax has single-axis
@@ -48,6 +56,14 @@ the converters read in both forms."""
 
 SPLAT_THRESHOLD = 16
 """Uniform constants larger than this are stored as one element."""
+
+DEFAULT_DOMAIN: dict[str, Converter] = {**CONVERTERS, **QUANT_CONVERTERS}
+DOMAINS: dict[str, dict[str, Converter]] = {
+    "": DEFAULT_DOMAIN,
+    "ai.onnx": DEFAULT_DOMAIN,
+    "com.microsoft": MICROSOFT_CONVERTERS,
+}
+"""Converters by operator domain."""
 
 
 class GraphImporter:
@@ -68,6 +84,14 @@ class GraphImporter:
         """Tensor names that some node or the graph's outputs read."""
         self.consumed.update(output.name for output in self.graph.output)
         self.block = Block()
+        self.quantized = False
+        """Whether a quantised op was converted (the QDQ fusion then runs)."""
+        self.dequantized: dict[str, QuantizedConstant] = {}
+        """Constants that DequantizeLinear made, with their integers."""
+        self.shifted: set[str] = set()
+        """uint8 tensors whose value is held in int8 form (npu_frontend.onnx_quant)."""
+        self.int8_forms: dict[str, SSAValue] = {}
+        """The int8 form of uint8 tensors whose value is held as uint8."""
 
     def constant(self, name: str) -> np.ndarray | None:
         array = self.constants.get(name)
@@ -138,12 +162,40 @@ class GraphImporter:
                 f"input '{name}' has element type {array.dtype}, which nn does not support"
             ) from None
 
+    def int8_value(self, name: str) -> tuple[SSAValue, np.dtype]:
+        """The int8 form of run-time int8/uint8 tensor `name` and its ONNX type;
+        ValueError for another type."""
+        if name in self.shifted:
+            return self.ssa_value(name), np.dtype(np.uint8)
+        if name in self.int8_forms:
+            return self.int8_forms[name], np.dtype(np.uint8)
+        value = self.ssa_value(name)
+        dtype = self.dtype_of(value)
+        if dtype == np.uint8:
+            self.int8_forms[name] = self._add(offset_rescale(value, to_unsigned=False))
+        elif dtype != np.int8:
+            raise ValueError(f"'{name}' has element type {dtype}, expected int8 or uint8")
+        return self.int8_forms.get(name, value), dtype
+
+    def _unshift(self, name: str) -> None:
+        """Hold uint8 tensor `name` as uint8 from now on, for ops that need its values."""
+        self.int8_forms[name] = self.values[name]
+        self.values[name] = self._add(offset_rescale(self.values[name], to_unsigned=True))
+        self.values[name].name_hint = _value_name(f"{name}_uint8")
+        self.shifted.discard(name)
+
+    def _add(self, op: Operation) -> SSAValue:
+        self.block.add_op(op)
+        return op.results[0]
+
     def run(self) -> ModuleOp:
         arg_types, arg_names = self._arguments()
         for index, proto in enumerate(self.graph.node):
             self._convert(Node(self, proto, index))
         results: list[SSAValue] = []
         for output in self.graph.output:
+            if output.name in self.shifted:
+                self._unshift(output.name)
             try:
                 results.append(self.ssa_value(output.name))
             except UserError as error:
@@ -156,6 +208,13 @@ class GraphImporter:
             arg_attrs=_name_attrs(arg_names),
             res_attrs=_name_attrs([o.name for o in self.graph.output]),
         )
+        if self.quantized:
+            constants = {
+                self.values[name]: constant
+                for name, constant in self.dequantized.items()
+                if name in self.values
+            }
+            fuse_quantized_ops(function, constants)
         return ModuleOp([function])
 
     def _arguments(self) -> tuple[list[Attribute], list[str]]:
@@ -216,11 +275,15 @@ class GraphImporter:
 
     def _convert(self, node: Node) -> None:
         proto = node.proto
-        if proto.domain not in ("", "ai.onnx"):
-            raise node.error(f"unsupported ONNX operator {proto.domain}.{proto.op_type}")
-        converter = CONVERTERS.get(proto.op_type)
+        converter = DOMAINS.get(proto.domain, {}).get(proto.op_type)
         if converter is None:
-            raise node.error(f"unsupported ONNX operator {proto.op_type}")
+            default = proto.domain in ("", "ai.onnx")
+            qualified = proto.op_type if default else f"{proto.domain}.{proto.op_type}"
+            raise node.error(f"unsupported ONNX operator {qualified}")
+        int8_reader = proto.domain == "com.microsoft" or proto.op_type in INT8_READERS
+        for name in proto.input:
+            if name in self.shifted and not int8_reader:
+                self._unshift(name)
         try:
             # Folded float arithmetic follows IEEE (x / 0 is inf) without warnings.
             with np.errstate(all="ignore"):
@@ -238,6 +301,13 @@ class GraphImporter:
                     raise node.error(f"output {index} ('{name}') is not supported")
                 continue
             self._define(name, outputs[index])
+        transparent = proto.op_type in INT8_TRANSPARENT and proto.domain in ("", "ai.onnx")
+        if transparent and proto.input and proto.input[0] in self.shifted:
+            self.shifted.update(
+                name
+                for name in proto.output
+                if name in self.values and self.dtype_of(self.values[name]) == np.int8
+            )
 
     def _define(self, name: str, tensor: Tensor) -> None:
         # numpy folds of 0-d values may give numpy scalars; they are arrays too.

@@ -68,9 +68,12 @@ def available_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     return merge_registries(upstream_passes(), get_all_passes(), "pass")
 
 
-def parse_pipeline(spec: str, registry: PassRegistry) -> list[ModulePass]:
-    """The passes of an `npu-opt -p` specification, `npu-compile` expanded."""
-    from transforms.npu_compile import NPUCompilePass, compile_pipeline
+def parse_pipeline(
+    spec: str, registry: PassRegistry, module: ModuleOp | None = None
+) -> list[ModulePass]:
+    """The passes of an `npu-opt -p` specification, `npu-compile` expanded (for
+    `module`, which may be quantised already: then without nn-quantize)."""
+    from transforms.npu_compile import NPUCompilePass, compile_pipeline, is_prequantized
 
     try:
         passes = PassPipeline.parse_spec(dict(registry), spec).passes
@@ -82,7 +85,10 @@ def parse_pipeline(spec: str, registry: PassRegistry) -> list[ModulePass]:
     expanded: list[ModulePass] = []
     for p in passes:
         if isinstance(p, NPUCompilePass):
-            expanded.extend(compile_pipeline(p.config, p.precision, p.calibration, p.stop_after))
+            prequantized = module is not None and is_prequantized(module)
+            expanded.extend(
+                compile_pipeline(p.config, p.precision, p.calibration, p.stop_after, prequantized)
+            )
         else:
             expanded.append(p)
     return expanded
@@ -252,8 +258,8 @@ def run(args: argparse.Namespace, registry: PassRegistry) -> int:
         from npu_dialect.hardware import set_default_config
 
         set_default_config(args.config)
-    passes = parse_pipeline(args.pipeline, registry)
     module = load_module(args.input)
+    passes = parse_pipeline(args.pipeline, registry, module)
     inputs = read_inputs(args.inputs) if args.inputs else None
     steps = bisect(module, passes, inputs, args.tolerance, args.entry, args.seed)
     print(render(steps))

@@ -18,13 +18,16 @@ from xdsl.passes import ModulePass
 from xdsl.transforms.canonicalize import CanonicalizePass
 from xdsl.utils.exceptions import DiagnosticException
 
+from npu_dialect import nn
 from npu_dialect.errors import UserError
 from npu_dialect.hardware import HardwareConfig, resolve_config
+from npu_dialect.nn.quant import QUANT_OPS
 from transforms.convert_nn_to_npu import ConvertNNToNPUPass
 from transforms.nn_convert_precision import NNConvertPrecisionPass
 from transforms.nn_quantize import NNQuantizePass
 from transforms.npu_allocate import NPUAllocatePass
 from transforms.npu_schedule import NPUSchedulePass
+from transforms.quantization.quantizer import is_f32
 
 STAGES = ("nn", "quantized", "npu", "allocated")
 """The stages `stop-after` names, in order: `nn` after graph optimisation, `quantized`
@@ -41,15 +44,30 @@ def native_precision(config: HardwareConfig) -> str:
     return by_type[config.matrix.input_types[0]]
 
 
+def is_prequantized(module: ModuleOp) -> bool:
+    """Whether the module is already quantised (an imported pre-quantized model): it
+    has quantised `nn` ops and no f32 conv2d/matmul/gemm left for `nn-quantize`."""
+    ops = list(module.walk())
+    float_products = (
+        op
+        for op in ops
+        if isinstance(op, (nn.Conv2DOp, nn.MatmulOp, nn.GemmOp)) and is_f32(*op.operands)
+    )
+    quantized_ops = tuple(QUANT_OPS)
+    return any(isinstance(op, quantized_ops) for op in ops) and not any(float_products)
+
+
 def compile_pipeline(
     config: str = "",
     precision: str = "",
     calibration: str = "",
     stop_after: str = "allocated",
+    prequantized: bool = False,
 ) -> list[ModulePass]:
     """The passes of `npu-compile` with these options, up to the end of `stop_after`.
-    `config` empty means the default description, `precision` empty its native one.
-    Raises UserError (one line) for a bad option."""
+    `config` empty means the default description, `precision` empty its native one;
+    int8 on a `prequantized` module skips `nn-quantize`. Raises UserError (one line)
+    for a bad option."""
     if stop_after not in STAGES:
         raise UserError(f"stop-after must be one of {', '.join(STAGES)}, got '{stop_after}'")
     hardware = resolve_config(config)
@@ -64,7 +82,8 @@ def compile_pipeline(
             f"precision {precision} is not supported by the matrix unit of config "
             f"{hardware.name} (supports {', '.join(supported)})"
         )
-    if precision == "int8" and not calibration:
+    skip_quantize = precision == "int8" and prequantized
+    if precision == "int8" and not calibration and not skip_quantize:
         raise UserError(
             "precision=int8 needs calibration=FILE.npz (sample inputs keyed by input "
             "name, with a leading sample axis)"
@@ -73,7 +92,9 @@ def compile_pipeline(
         raise UserError(f"calibration only applies to precision int8 or fp8, not {precision}")
     stages: list[list[ModulePass]] = [
         [CanonicalizePass()],
-        [
+        []
+        if skip_quantize
+        else [
             NNQuantizePass(calibration=calibration)
             if precision == "int8"
             else NNConvertPrecisionPass(precision=precision, calibration=calibration)
@@ -95,8 +116,9 @@ class NPUCompilePass(ModulePass):
     (stage `nn`), nn-quantize or nn-convert-precision (stage `quantized`),
     convert-nn-to-npu (stage `npu`), npu-allocate and npu-schedule (stage
     `allocated`), stopping after the stage `stop-after` names. `precision` defaults to
-    the config's native one; int8 needs `calibration`. An error of an inner pass names
-    that pass."""
+    the config's native one; int8 needs `calibration`, unless the module is already
+    quantised (`is_prequantized`): then nn-quantize is skipped. An error of an inner
+    pass names that pass."""
 
     name = "npu-compile"
 
@@ -110,7 +132,9 @@ class NPUCompilePass(ModulePass):
     """nn, quantized, npu or allocated."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        passes = compile_pipeline(self.config, self.precision, self.calibration, self.stop_after)
+        passes = compile_pipeline(
+            self.config, self.precision, self.calibration, self.stop_after, is_prequantized(op)
+        )
         for inner in passes:
             try:
                 inner.apply(ctx, op)
