@@ -42,6 +42,7 @@ from xdsl.traits import SymbolTable
 from xdsl.utils.exceptions import InterpretationError
 
 from interpreter.nn import NNFunctions
+from interpreter.nn_fused import NNFusedFunctions
 from interpreter.nn_quant import NNQuantFunctions
 from npu_dialect.errors import UserError
 from npu_dialect.resources import numpy_dtype
@@ -175,6 +176,7 @@ def run_function(
     interpreter.register_implementations(FuncFunctions())
     interpreter.register_implementations(NNFunctions())
     interpreter.register_implementations(NNQuantFunctions())
+    interpreter.register_implementations(NNFusedFunctions())
     for extra in functions:
         interpreter.register_implementations(extra)
     try:

@@ -69,7 +69,8 @@ def test_op_names_follow_the_class_names() -> None:
         camel = "".join(part.capitalize() for part in snake.split("_"))
         assert op.__name__.lower() == f"{camel}Op".lower(), op
         assert getattr(nn, op.__name__) is op
-    assert {op.name for op in [*NN_OPS, *nn.QUANT_OPS]} == {op.name for op in NN.operations}
+    all_ops = [*NN_OPS, *nn.QUANT_OPS, *nn.FUSED_OPS]
+    assert {op.name for op in all_ops} == {op.name for op in NN.operations}
 
 
 def test_every_op_is_pure_and_owns_its_traits() -> None:

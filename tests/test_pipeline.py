@@ -216,11 +216,12 @@ def test_stages_cut_the_pass_list() -> None:
     names = [[p.name for p in compile_pipeline("npu-server", stop_after=s)] for s in STAGES]
     assert names == [
         ["canonicalize"],
-        ["canonicalize", "nn-convert-precision"],
-        ["canonicalize", "nn-convert-precision", "convert-nn-to-npu"],
+        ["canonicalize", "nn-convert-precision", "nn-fuse-epilogue"],
+        ["canonicalize", "nn-convert-precision", "nn-fuse-epilogue", "convert-nn-to-npu"],
         [
             "canonicalize",
             "nn-convert-precision",
+            "nn-fuse-epilogue",
             "convert-nn-to-npu",
             "npu-allocate",
             "npu-schedule",

@@ -24,6 +24,7 @@ from npu_dialect.hardware import HardwareConfig, resolve_config
 from npu_dialect.nn.quant import QUANT_OPS
 from transforms.convert_nn_to_npu import ConvertNNToNPUPass
 from transforms.nn_convert_precision import NNConvertPrecisionPass
+from transforms.nn_fuse_epilogue import NNFuseEpiloguePass
 from transforms.nn_quantize import NNQuantizePass
 from transforms.npu_allocate import NPUAllocatePass
 from transforms.npu_schedule import NPUSchedulePass
@@ -31,7 +32,7 @@ from transforms.quantization.quantizer import is_f32
 
 STAGES = ("nn", "quantized", "npu", "allocated")
 """The stages `stop-after` names, in order: `nn` after graph optimisation, `quantized`
-after the precision conversion, `npu` lowered, `allocated` final."""
+after the precision conversion and epilogue fusion, `npu` lowered, `allocated` final."""
 
 PRECISIONS = {"int8": "i8", "fp8": "f8E4M3FN", "fp16": "f16", "bf16": "bf16"}
 """Each precision and the matrix-unit input type it runs on."""
@@ -90,15 +91,19 @@ def compile_pipeline(
         )
     if calibration and precision not in ("int8", "fp8"):
         raise UserError(f"calibration only applies to precision int8 or fp8, not {precision}")
-    stages: list[list[ModulePass]] = [
-        [CanonicalizePass()],
-        []
-        if skip_quantize
-        else [
+    precision_change: list[ModulePass] = []
+    if not skip_quantize:
+        precision_change.append(
             NNQuantizePass(calibration=calibration)
             if precision == "int8"
             else NNConvertPrecisionPass(precision=precision, calibration=calibration)
-        ],
+        )
+    stages: list[list[ModulePass]] = [
+        [CanonicalizePass()],
+        # Fusion follows the precision change: the quantiser rewrites single ops (a
+        # conv becomes quantize, qconv2d, requantize), and in int8 the requantize is
+        # part of the epilogue.
+        [*precision_change, NNFuseEpiloguePass()],
         [ConvertNNToNPUPass(config=config)],
         [NPUAllocatePass(), NPUSchedulePass()],
     ]
@@ -113,10 +118,10 @@ def pipeline_spec(passes: list[ModulePass]) -> str:
 @dataclass(frozen=True)
 class NPUCompilePass(ModulePass):
     """Compiles the module's `nn` function for one hardware description: canonicalize
-    (stage `nn`), nn-quantize or nn-convert-precision (stage `quantized`),
-    convert-nn-to-npu (stage `npu`), npu-allocate and npu-schedule (stage
-    `allocated`), stopping after the stage `stop-after` names. `precision` defaults to
-    the config's native one; int8 needs `calibration`, unless the module is already
+    (stage `nn`), nn-quantize or nn-convert-precision and nn-fuse-epilogue (stage
+    `quantized`), convert-nn-to-npu (stage `npu`), npu-allocate and npu-schedule
+    (stage `allocated`), stopping after the stage `stop-after` names. `precision`
+    defaults to the config's native one; int8 needs `calibration`, unless the module is already
     quantised (`is_prequantized`): then nn-quantize is skipped. An error of an inner
     pass names that pass."""
 

@@ -37,6 +37,14 @@ from npu_dialect.nn.elementwise import (
     TanhOp,
     UnaryOperation,
 )
+from npu_dialect.nn.fused import (
+    ANCHOR_OPS,
+    ELEMENTWISE_UNARY_OPS,
+    EPILOGUE_OPS,
+    FUSED_OPS,
+    FusedOp,
+    YieldOp,
+)
 from npu_dialect.nn.matmul import GemmOp, MatmulOp
 from npu_dialect.nn.normalization import (
     BatchNormOp,
@@ -137,12 +145,17 @@ NN_OPS: list[type[NNOperation]] = [
     GatherOp,
     CastOp,
 ]
-"""Every op of the dialect but the quantised ones (`QUANT_OPS`), in the order of the spec."""
+"""Every op of the dialect but the quantised ones (`QUANT_OPS`) and those of fused
+groups (`FUSED_OPS`), in the order of the spec."""
 
-NN = Dialect("nn", [*NN_OPS, *QUANT_OPS], [])
+NN = Dialect("nn", [*NN_OPS, *QUANT_OPS, *FUSED_OPS], [])
 
 __all__ = [
+    "ANCHOR_OPS",
     "ELEMENT_TYPES",
+    "ELEMENTWISE_UNARY_OPS",
+    "EPILOGUE_OPS",
+    "FUSED_OPS",
     "FLOAT_TYPES",
     "INTEGER_TYPES",
     "NN",
@@ -169,6 +182,7 @@ __all__ = [
     "ErfOp",
     "ExpOp",
     "FlattenOp",
+    "FusedOp",
     "GatherOp",
     "GeluOp",
     "GemmOp",
@@ -204,6 +218,7 @@ __all__ = [
     "TransposeOp",
     "UnaryOperation",
     "UnsqueezeOp",
+    "YieldOp",
     "broadcast_shapes",
     "element_type_of",
     "infer_batch_norm_shape",

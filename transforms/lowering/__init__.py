@@ -1,6 +1,7 @@
 """The pieces of `convert-nn-to-npu` (transforms/convert_nn_to_npu.py, docs/lowering.md).
 
 - `function`: the walk over one `func.func` that ties the others together;
+- `unfuse`: `nn.fused` groups (`nn-fuse-epilogue`) put back into the function first;
 - `program`: the program being built: DRAM tensors, instructions and their tokens;
 - `layout`: where each `nn` value lives in DRAM (views with element strides);
 - `sram`: regions of the SRAM buffers split into double-buffer slots;

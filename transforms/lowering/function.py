@@ -2,9 +2,11 @@
 
 The walk:
 
+0. put the ops of `nn.fused` groups back into the function (`unfuse`);
 1. group the ops: every conv, matmul or elementwise op heads a group, and takes along
    the chain of elementwise ops that follow it while each value has a single user
-   (`epilogue`); those chain values never reach DRAM;
+   (`epilogue`), but no op of another `nn.fused` group; those chain values never
+   reach DRAM;
 2. order the groups: the original order, except that a group waits until the other
    operands of its fused ops are computed (a residual add fused into a convolution
    needs the shortcut first);
@@ -44,6 +46,7 @@ from transforms.lowering.layout import (
     shape,
 )
 from transforms.lowering.program import ProgramBuilder, dense_type, lowering_error
+from transforms.lowering.unfuse import inline_fused
 
 MATRIX_HEADS = (nn.Conv2DOp, QConv2DOp, nn.MatmulOp, nn.GemmOp, QMatmulOp)
 _CONV_HEADS = (nn.Conv2DOp, QConv2DOp)
@@ -73,6 +76,7 @@ class FunctionLowering:
     def __init__(self, func: FuncOp, config_name: str, config: HardwareConfig):
         self.func = func
         self.config = config
+        self._groups = inline_fused(func.body.block)
         self.builder = ProgramBuilder(func.sym_name.data, config_name, config)
         self.homes: dict[SSAValue, DramView] = {}
         self._output_homes: dict[SSAValue, DramView] = {}
@@ -154,10 +158,16 @@ class FunctionLowering:
         return self.builder.build()
 
     def _name_origins(self) -> None:
+        # An unnamed op is numbered by its position among the ops other than
+        # constants: passes insert and move constants freely (nn-fuse-epilogue moves
+        # a group's constants before it), and that must not rename the ops.
         seen: dict[str, int] = {}
-        for index, op in enumerate(self.func.body.block.ops):
+        index = 0
+        for op in self.func.body.block.ops:
             hint = op.results[0].name_hint if op.results else None
             name = hint or f"{op.name.removeprefix('nn.')}#{index}"
+            if not isinstance(op, nn.ConstantOp):
+                index += 1
             count = seen.get(name, 0)
             seen[name] = count + 1
             self._origins[op] = name if count == 0 else f"{name}#{count}"
@@ -216,12 +226,15 @@ class FunctionLowering:
             if isinstance(op, CallOp):
                 raise lowering_error(op, "calls are not supported (inline them first)")
             chain = Chain(op)
+            group = self._groups.get(op)
             if _heads_chain(dry, op):
                 axis = _channel_axis(op)
                 value = op.results[0]
                 while value.uses.get_length() == 1:
                     user = next(iter(value.uses)).operation
-                    if user in absorbed or make_step(dry, user, value, axis) is None:
+                    if user in absorbed or self._groups.get(user, group) != group:
+                        break
+                    if make_step(dry, user, value, axis) is None:
                         break
                     chain.ops.append(user)
                     absorbed.add(user)

@@ -20,6 +20,7 @@ from xdsl.ir import Operation, SSAValue
 
 from interpreter.executor import argument_names, run_function
 from npu_dialect.errors import UserError
+from npu_dialect.nn import FusedOp
 from npu_dialect.resources import numpy_dtype
 
 SAMPLE_LIMIT = 1 << 18
@@ -196,7 +197,18 @@ def calibrate(
 
 
 def entry_function(module: ModuleOp) -> FuncOp:
-    """The function a pass quantises: the module's only function, else @main."""
+    """The function a pass quantises: the module's only function, else @main. Its ops
+    must not be in `nn.fused` groups yet: the quantisers rewrite single ops."""
+    func = _entry(module)
+    if any(isinstance(op, FusedOp) for op in func.body.block.ops):
+        raise UserError(
+            f"@{func.sym_name.data} has nn.fused groups: change the precision before "
+            "nn-fuse-epilogue"
+        )
+    return func
+
+
+def _entry(module: ModuleOp) -> FuncOp:
     functions = [op for op in module.ops if isinstance(op, FuncOp) and op.body.blocks]
     if len(functions) == 1:
         return functions[0]
