@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ from xdsl.dialects.func import FuncOp  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from benchmarks.common import machine  # noqa: E402
 from examples.models import MODELS  # noqa: E402
 from interpreter.driver import execute, input_signature, random_tensor  # noqa: E402
 from interpreter.report import Report  # noqa: E402
@@ -55,19 +55,6 @@ DEFAULT_MODELS = (
 PRESETS = ("npu-edge", "npu-base", "tpu-v1", "gemmini", "npu-server", "sram-only")
 TOLERANCE = {"int8": 1e-6, "fp8": 5e-3, "fp16": 5e-3, "bf16": 5e-3}
 
-
-def machine() -> str:
-    """CPU model and core count, for the record."""
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as stream:
-            names = [
-                line.split(":", 1)[1].strip() for line in stream if line.startswith("model name")
-            ]
-        model = names[0] if names else model
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def relative_error(actual: dict[str, np.ndarray], expected: dict[str, np.ndarray]) -> float:

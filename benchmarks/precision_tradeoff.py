@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from benchmarks.common import machine  # noqa: E402
 from examples.models import MODELS  # noqa: E402
 from interpreter.driver import execute  # noqa: E402
 from interpreter.executor import run_function  # noqa: E402
@@ -48,15 +48,6 @@ class Point:
     instructions: int
     compile_s: float
 
-
-def machine() -> str:
-    try:
-        with open("/proc/cpuinfo") as stream:
-            names = [line.split(":", 1)[1].strip() for line in stream if "model name" in line]
-    except OSError:
-        names = []
-    cpu = names[0] if names else platform.machine()
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def measure(name: str, config: str, samples: int, workdir: str) -> list[Point]:

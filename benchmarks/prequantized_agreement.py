@@ -33,6 +33,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from benchmarks.common import onnxruntime_quantized, samples_for  # noqa: E402
 from examples.models import MODELS  # noqa: E402
 from interpreter.executor import run_function  # noqa: E402
 from npu_frontend.onnx_import import import_onnx  # noqa: E402
@@ -41,21 +42,6 @@ DEFAULT_MODELS = ("mlp", "lenet5", "resnet8", "resnet", "mobilenet")
 FORMATS = ("qdq", "qoperator")
 ACTIVATIONS = ("int8", "uint8")
 CALIBRATION_SEED, EVALUATION_SEED = 1000, 1001
-
-
-def samples_for(model: onnx.ModelProto, count: int, seed: int) -> list[dict[str, np.ndarray]]:
-    """`count` seeded standard-normal input dicts for the model's graph inputs."""
-    rng = np.random.default_rng(seed)
-    initializers = {tensor.name for tensor in model.graph.initializer}
-    shapes = {
-        graph_input.name: tuple(d.dim_value for d in graph_input.type.tensor_type.shape.dim)
-        for graph_input in model.graph.input
-        if graph_input.name not in initializers
-    }
-    return [
-        {name: rng.standard_normal(shape).astype(np.float32) for name, shape in shapes.items()}
-        for _ in range(count)
-    ]
 
 
 def preprocessed(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -75,37 +61,8 @@ def quantized(
     quant_format: str,
     activations: str,
 ) -> onnx.ModelProto:
-    """`model` quantised by onnxruntime's `quantize_static`: `quant_format` qdq or
-    qoperator, int8 per-channel weights, `activations` int8 or uint8, MinMax."""
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        CalibrationMethod,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
-
-    class Reader(CalibrationDataReader):
-        def __init__(self) -> None:
-            self.samples = iter(calibration)
-
-        def get_next(self) -> dict[str, np.ndarray] | None:
-            return next(self.samples, None)
-
-    with tempfile.TemporaryDirectory() as directory:
-        source, target = os.path.join(directory, "in.onnx"), os.path.join(directory, "out.onnx")
-        onnx.save(model, source)
-        quantize_static(
-            source,
-            target,
-            Reader(),
-            quant_format=QuantFormat.QDQ if quant_format == "qdq" else QuantFormat.QOperator,
-            per_channel=True,
-            activation_type=QuantType.QInt8 if activations == "int8" else QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            calibrate_method=CalibrationMethod.MinMax,
-        )
-        return onnx.load(target)
+    """`model` quantised by onnxruntime's `quantize_static` (see benchmarks/common.py)."""
+    return onnxruntime_quantized(model, calibration, quant_format, activations)
 
 
 def output_scale(model: onnx.ModelProto) -> float:

@@ -25,6 +25,7 @@ import onnx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from benchmarks.common import onnxruntime_quantized, samples_for  # noqa: E402
 from examples.models import MODELS  # noqa: E402
 from interpreter.executor import run_function  # noqa: E402
 from npu_frontend.onnx_import import import_onnx  # noqa: E402
@@ -44,21 +45,6 @@ class ModelAccuracy:
     seconds: float = 0.0
 
 
-def samples_for(model: onnx.ModelProto, count: int, seed: int) -> list[dict[str, np.ndarray]]:
-    """`count` seeded standard-normal input dicts for the model's graph inputs."""
-    rng = np.random.default_rng(seed)
-    initializers = {tensor.name for tensor in model.graph.initializer}
-    shapes = {
-        graph_input.name: tuple(d.dim_value for d in graph_input.type.tensor_type.shape.dim)
-        for graph_input in model.graph.input
-        if graph_input.name not in initializers
-    }
-    return [
-        {name: rng.standard_normal(shape).astype(np.float32) for name, shape in shapes.items()}
-        for _ in range(count)
-    ]
-
-
 def _stack(samples: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {name: np.stack([s[name] for s in samples]) for name in samples[0]}
 
@@ -71,42 +57,17 @@ def onnxruntime_int8_sqnr(
     """SQNR of onnxruntime's static int8 quantisation (QDQ, per-channel weights,
     MinMax calibration, int8 activations and weights) against its fp32 run."""
     import onnxruntime as ort
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        CalibrationMethod,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
 
-    class Reader(CalibrationDataReader):
-        def __init__(self) -> None:
-            self.samples = iter(calibration)
-
-        def get_next(self) -> dict[str, np.ndarray] | None:
-            return next(self.samples, None)
-
+    quantized_model = onnxruntime_quantized(model, calibration)
     options = ort.SessionOptions()
     options.log_severity_level = 3
-    with tempfile.TemporaryDirectory() as directory:
-        float_path = os.path.join(directory, "model.onnx")
-        int8_path = os.path.join(directory, "model.int8.onnx")
-        onnx.save(model, float_path)
-        quantize_static(
-            float_path,
-            int8_path,
-            Reader(),
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QInt8,
-            weight_type=QuantType.QInt8,
-            calibrate_method=CalibrationMethod.MinMax,
-        )
-        providers = ["CPUExecutionProvider"]
-        reference = ort.InferenceSession(float_path, options, providers=providers)
-        quantized = ort.InferenceSession(int8_path, options, providers=providers)
-        want = [reference.run(None, sample)[0] for sample in evaluation]
-        got = [quantized.run(None, sample)[0] for sample in evaluation]
+    providers = ["CPUExecutionProvider"]
+    reference = ort.InferenceSession(model.SerializeToString(), options, providers=providers)
+    quantized = ort.InferenceSession(
+        quantized_model.SerializeToString(), options, providers=providers
+    )
+    want = [reference.run(None, sample)[0] for sample in evaluation]
+    got = [quantized.run(None, sample)[0] for sample in evaluation]
     return sqnr(np.concatenate([w.ravel() for w in want]), np.concatenate([g.ravel() for g in got]))
 
 

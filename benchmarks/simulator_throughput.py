@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +31,9 @@ import numpy as np
 from xdsl.dialects.builtin import IntegerAttr, TensorType, i8, i32
 from xdsl.ir import Operation
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from benchmarks.common import machine  # noqa: E402
 from interpreter.simulator import (
     program_inputs,
     simulate_numerics,
@@ -178,20 +181,6 @@ def conv_program(size: int = 56, channels: int = 64, rows: int = 4, seed: int = 
     program.verify()
     return program
 
-
-def machine() -> str:
-    """CPU model and core count, for the record."""
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as stream:
-            names = [
-                line.split(":", 1)[1].strip() for line in stream if line.startswith("model name")
-            ]
-        model = names[0] if names else model
-    except OSError:
-        pass
-    python = platform.python_version()
-    return f"{model}, {os.cpu_count()} cores, Python {python}, numpy {np.__version__}"
 
 
 def best_of(runs: int, body: Callable[[], object]) -> float:
