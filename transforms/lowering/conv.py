@@ -35,7 +35,7 @@ from npu_dialect.npu import BinaryKind, Conv2dOp, DmaLoadOp, TileAttr, type_name
 from transforms.lowering import depthwise, dma
 from transforms.lowering.epilogue import BinaryStep, ConvertStep, Step, TileBox, apply_steps
 from transforms.lowering.fusion import Chain
-from transforms.lowering.layout import DramView, conv_weight_hwio, element_type, shape
+from transforms.lowering.layout import HWC, DramView, conv_weight_hwio, element_type, shape
 from transforms.lowering.program import itemsize, lowering_error
 from transforms.lowering.sram import Demand, SramPlan
 from transforms.lowering.tiling import (
@@ -52,9 +52,6 @@ from transforms.lowering.tiling import (
 
 if TYPE_CHECKING:
     from transforms.lowering.function import FunctionLowering
-
-HWC = (2, 3, 1)
-"""The logical NCHW dims of an HWC tile."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from npu_dialect.npu import BinaryKind, BinaryOp, ConvertOp, DmaLoadOp, TileAttr
 from transforms.lowering import dma
 from transforms.lowering.epilogue import Step, TileBox, apply_steps
 from transforms.lowering.fusion import Chain
-from transforms.lowering.layout import DramView
+from transforms.lowering.layout import HWC, DramView
 from transforms.lowering.sram import Demand, SramPlan, align
 from transforms.lowering.tiling import (
     Choice,
@@ -47,9 +47,6 @@ from transforms.lowering.tiling import (
 if TYPE_CHECKING:
     from transforms.lowering.conv import ConvShape
     from transforms.lowering.function import FunctionLowering
-
-_HWC = (2, 3, 1)
-
 
 @dataclass(frozen=True)
 class DepthwiseTiling:
@@ -80,7 +77,7 @@ def choose_tiling(
             for wo_t in candidate_sizes(s.wo):
                 window = s.window(ho_t, 0) * s.window(wo_t, 1) * padded
                 elements = ho_t * wo_t * c_t
-                box = TileBox((0, 0, 0, 0), (1, c_t, ho_t, wo_t), _HWC)
+                box = TileBox((0, 0, 0, 0), (1, c_t, ho_t, wo_t), HWC)
                 flexible = [
                     Flexible(window * s.in_bytes),
                     Flexible(window * 4),
@@ -144,7 +141,7 @@ def emit(
     plan = SramPlan(lowering.config)
     raw_r, wide_r, weight_r, acc_r, tmp_r, *rest = (plan.region(d) for d in t.demands)
     flexible = iter(rest)
-    max_box = TileBox((0, 0, 0, 0), (1, t.c, t.ho, t.wo), _HWC)
+    max_box = TileBox((0, 0, 0, 0), (1, t.c, t.ho, t.wo), HWC)
     step_regions = [[next(flexible) for _ in step.regions(max_box)] for step in steps]
     x = lowering.view(op.operands[0])
     out = lowering.result_home(chain.result)
@@ -191,6 +188,6 @@ def emit(
                             lowering.emit(product, op)
                             if not first:
                                 lowering.emit(BinaryOp(BinaryKind.ADD, acc, tmp, acc), op)
-                    box = TileBox((n, c0, ho0, wo0), (1, c_t, ho_t, wo_t), _HWC)
+                    box = TileBox((n, c0, ho0, wo0), (1, c_t, ho_t, wo_t), HWC)
                     tile = apply_steps(lowering, steps, step_regions, box, acc)
-                    dma.store(lowering, tile, out, box.starts, _HWC, chain.last)
+                    dma.store(lowering, tile, out, box.starts, HWC, chain.last)

@@ -28,6 +28,8 @@ from npu_dialect import nn
 from npu_dialect.npu import VECTOR_TYPE_NAMES, dense_strides, type_name
 
 NHWC_PERMUTATION = (0, 2, 3, 1)
+HWC = (2, 3, 1)
+"""The logical NCHW dims of an HWC tile."""
 """Physical order of the logical NCHW dims of an NHWC tensor."""
 
 

@@ -22,7 +22,7 @@ from npu_dialect import nn
 from npu_dialect.nn.base import ints
 from npu_dialect.npu import BinaryKind, BinaryOp, ConvertOp, PoolKind, PoolOp, type_name
 from transforms.lowering import dma
-from transforms.lowering.layout import shape
+from transforms.lowering.layout import HWC, shape
 from transforms.lowering.program import itemsize
 from transforms.lowering.sram import Demand, SramPlan
 from transforms.lowering.tiling import (
@@ -37,7 +37,6 @@ from transforms.lowering.tiling import (
 if TYPE_CHECKING:
     from transforms.lowering.function import FunctionLowering
 
-_HWC = (2, 3, 1)
 _INTEGER_MIN = {"i8": -128, "ui8": 0, "i16": -32768, "i32": -(2**31)}
 
 
@@ -117,7 +116,7 @@ def lower_pool(lowering: FunctionLowering, op: nn.MaxPool2DOp | nn.AvgPool2DOp) 
                             (h_size, w_size, 1), op,
                         )  # fmt: skip
                         lowering.emit(BinaryOp(BinaryKind.DIV, dest, divisor, dest), op)
-                    dma.store(lowering, dest, out, (b, c0, ho0, wo0), _HWC, op)
+                    dma.store(lowering, dest, out, (b, c0, ho0, wo0), HWC, op)
     return True
 
 
@@ -158,7 +157,7 @@ def lower_global_avg_pool(lowering: FunctionLowering, op: nn.GlobalAvgPoolOp) ->
             for index, h0 in enumerate(range(0, h, h_t)):
                 rows = min(h_t, h - h0)
                 source = dma.load(
-                    lowering, source_r, x, (b, c0, h0, 0), _HWC, (rows, w, c_size), op
+                    lowering, source_r, x, (b, c0, h0, 0), HWC, (rows, w, c_size), op
                 )
                 partial = total
                 if index > 0:
@@ -172,5 +171,5 @@ def lower_global_avg_pool(lowering: FunctionLowering, op: nn.GlobalAvgPoolOp) ->
             if in_type != f32:
                 result = partial_r.tile(partial_r.take()[0], (1, 1, c_size), in_type)
                 lowering.emit(ConvertOp(total, result), op)
-            dma.store(lowering, result, out, (b, c0, 0, 0), _HWC, op)
+            dma.store(lowering, result, out, (b, c0, 0, 0), HWC, op)
     return True
