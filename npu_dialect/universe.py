@@ -26,6 +26,10 @@ def get_all_dialects() -> dict[str, Callable[[], Dialect]]:
     return {"nn": get_nn, "npu": get_npu}
 
 
+PROGRAM_SUFFIXES = (".npuasm", ".npubin")
+"""File name endings of NPU programs written by the npu-asm and npu-bin targets."""
+
+
 def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
     def get_asm() -> type[Target]:
         from npu_dialect.targets import NpuAsmTarget

@@ -35,8 +35,6 @@ from npu_tools.diagnostics import (
 
 T = TypeVar("T")
 
-# NPU assembly and binary programs are read whole by npu_dialect.asm, not split.
-PROGRAM_SUFFIXES = (".npuasm", ".npubin")
 BINARY_TARGETS = ("npu-bin",)
 
 
@@ -135,7 +133,7 @@ class NpuOptMain(xDSLOptMain):
         data = stream.read()
         if stream is not sys.stdin.buffer:
             stream.close()
-        if name.endswith(PROGRAM_SUFFIXES):
+        if name.endswith(universe.PROGRAM_SUFFIXES):
             from npu_dialect.asm import load_program
 
             try:

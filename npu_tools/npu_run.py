@@ -29,6 +29,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
 from npu_dialect.errors import UserError
+from npu_dialect.universe import PROGRAM_SUFFIXES
 from npu_tools.diagnostics import guarded, parse_module, verify_module
 
 TOOL = "npu-run"
@@ -47,18 +48,14 @@ def build_context() -> Context:
 
 
 def load_module(path: str) -> ModuleOp:
-    """Parse and verify an `.mlir` file, an NPU assembly file or an NPU binary."""
-    if path.endswith(".npuasm"):
-        from npu_dialect.asm import parse_asm_file
+    """Parse and verify an `.mlir` file or an NPU assembly or binary file."""
+    with open(path, "rb") as stream:
+        data = stream.read()
+    if path.endswith(PROGRAM_SUFFIXES):
+        from npu_dialect.asm import load_program
 
-        module = parse_asm_file(path)
-    elif path.endswith(".npubin"):
-        from npu_dialect.asm import parse_bin_file
-
-        module = parse_bin_file(path)
+        module = load_program(path, data)
     else:
-        with open(path, "rb") as stream:
-            data = stream.read()
         try:
             text = data.decode()
         except UnicodeDecodeError:

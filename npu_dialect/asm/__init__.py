@@ -5,14 +5,12 @@ assembly listing, `encode_binary` / `decode_binary` between it and the binary
 encoding; both round trips give back structurally identical ops.
 """
 
-import os
-
 from xdsl.dialects.builtin import ModuleOp
 
 from npu_dialect.asm.binary import decode_binary, encode_binary, parse_bin_file
 from npu_dialect.asm.emit import emit_asm
-from npu_dialect.asm.parse import AsmError, parse_asm, parse_asm_file
-from npu_dialect.errors import UserError
+from npu_dialect.asm.parse import AsmError, parse_asm, parse_asm_bytes, parse_asm_file
+from npu_dialect.universe import PROGRAM_SUFFIXES
 
 
 def load_program(path: str, data: bytes) -> ModuleOp:
@@ -23,20 +21,18 @@ def load_program(path: str, data: bytes) -> ModuleOp:
     """
     if path.endswith(".npubin"):
         return decode_binary(data, path)
-    try:
-        text = data.decode()
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not a text file") from None
-    return parse_asm(text, path, os.path.dirname(os.path.abspath(path)))
+    return parse_asm_bytes(data, path)
 
 
 __all__ = [
+    "PROGRAM_SUFFIXES",
     "AsmError",
     "decode_binary",
     "emit_asm",
     "encode_binary",
     "load_program",
     "parse_asm",
+    "parse_asm_bytes",
     "parse_asm_file",
     "parse_bin_file",
 ]

@@ -678,10 +678,9 @@ def parse_asm(text: str, name: str = "<asm>", directory: str = ".") -> ModuleOp:
     return module
 
 
-def parse_asm_file(path: str) -> ModuleOp:
-    """Read an `.npuasm` file (and the weights file beside it, if it names one)."""
-    with open(path, "rb") as stream:
-        data = stream.read()
+def parse_asm_bytes(data: bytes, path: str) -> ModuleOp:
+    """Parse an `.npuasm` file's bytes; `path` names it in messages, and a weights
+    file it names is read from beside it."""
     try:
         text = data.decode()
     except UnicodeDecodeError:
@@ -689,4 +688,10 @@ def parse_asm_file(path: str) -> ModuleOp:
     return parse_asm(text, path, os.path.dirname(os.path.abspath(path)))
 
 
-__all__ = ["AsmError", "parse_asm", "parse_asm_file"]
+def parse_asm_file(path: str) -> ModuleOp:
+    """Read an `.npuasm` file (and the weights file beside it, if it names one)."""
+    with open(path, "rb") as stream:
+        return parse_asm_bytes(stream.read(), path)
+
+
+__all__ = ["AsmError", "parse_asm", "parse_asm_bytes", "parse_asm_file"]
