@@ -39,7 +39,6 @@ from npu_dialect.npu import (
     NpuInstruction,
     ProgramOp,
 )
-from npu_dialect.resources import numpy_dtype
 from npu_tools.npu_run import build_context
 from transforms import get_all_passes
 from transforms.convert_nn_to_npu import ConvertNNToNPUPass

@@ -25,7 +25,6 @@ import pytest
 from test_lowering import (
     BF16_TOLERANCE,
     FLOAT_TOLERANCE,
-    _example,
     expose_integers,
     function,
     random_inputs,

@@ -19,12 +19,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import onnx
@@ -33,6 +29,7 @@ from onnx import TensorProto, helper, numpy_helper
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.transforms.canonicalize import CanonicalizePass
 
+from benchmarks import prequantized_agreement as agreement_benchmark
 from interpreter.driver import execute
 from interpreter.executor import run_function
 from npu_dialect import nn
@@ -45,7 +42,6 @@ from npu_tools.npu_run import build_context
 from transforms.nn_fuse_epilogue import NNFuseEpiloguePass
 from transforms.npu_compile import NPUCompilePass, compile_pipeline, is_prequantized
 
-ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("mlp", "lenet5", "resnet8", "resnet", "mobilenet")
 CASES = [
     (name, quant_format, activations)
@@ -69,26 +65,13 @@ ResNet-8 QDQ, mostly the 1-step differences of onnxruntime's integer softmax on 
 ten classifier outputs)."""
 
 
-def _benchmark() -> ModuleType:
-    """benchmarks/prequantized_agreement.py, loaded from its file (`benchmarks` is not
-    a package of the project), so that the test runs the benchmark's own code."""
-    name = "prequantized_agreement"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 _PREPARED: dict[str, tuple[onnx.ModelProto, list[dict[str, np.ndarray]]]] = {}
 _QUANTIZED: dict[tuple[str, str, str], onnx.ModelProto] = {}
 
 
 def quantized_model(name: str, quant_format: str, activations: str) -> onnx.ModelProto:
     """Example model `name` quantised by onnxruntime (cached for the session)."""
-    bench = _benchmark()
+    bench = agreement_benchmark
     if name not in _PREPARED:
         model = bench.preprocessed(bench.MODELS[name]())
         _PREPARED[name] = model, bench.samples_for(model, 8, bench.CALIBRATION_SEED)
@@ -101,7 +84,7 @@ def quantized_model(name: str, quant_format: str, activations: str) -> onnx.Mode
 
 @pytest.mark.parametrize(("name", "quant_format", "activations"), CASES)
 def test_agrees_with_onnxruntime(name: str, quant_format: str, activations: str) -> None:
-    bench = _benchmark()
+    bench = agreement_benchmark
     model = quantized_model(name, quant_format, activations)
     samples = bench.samples_for(model, EVALUATION_SAMPLES, bench.EVALUATION_SEED)
     optimised, unoptimised = bench.agreement(model, samples)
@@ -122,7 +105,7 @@ def test_compiles_without_calibration(name: str, quant_format: str, activations:
     assert products and not any(
         isinstance(op, (nn.Conv2DOp, nn.GemmOp, nn.MatmulOp)) for op in module.walk()
     )
-    bench = _benchmark()
+    bench = agreement_benchmark
     samples = bench.samples_for(model, 2, bench.EVALUATION_SEED)
     expected = [run_function(module, sample) for sample in samples]
     NPUCompilePass(config="npu-base", precision="int8").apply(build_context(), module)
@@ -141,7 +124,7 @@ def test_batch_norm_kept_in_float(activations: str) -> None:
     DequantizeLinear and QuantizeLinear (with int8-quantised parameters): it runs in
     float, and MatMul + Add with an int8-quantised constant bias becomes qmatmul +
     qadd. Same bounds as the pre-processed models; it compiles without calibration."""
-    bench = _benchmark()
+    bench = agreement_benchmark
     model = bench.MODELS["resnet8"]()
     calibration = bench.samples_for(model, 8, bench.CALIBRATION_SEED)
     quantized = bench.quantized(model, calibration, "qdq", activations)
@@ -166,7 +149,7 @@ def test_pipeline_skips_nn_quantize_only_when_quantized() -> None:
     quantized = import_onnx(model)
     passes = [p.name for p in compile_pipeline("npu-base", "int8", "", prequantized=True)]
     assert "nn-quantize" not in passes and passes[0] == "canonicalize"
-    float_module = import_onnx(_benchmark().MODELS["lenet5"]())
+    float_module = import_onnx(agreement_benchmark.MODELS["lenet5"]())
     assert not is_prequantized(float_module) and is_prequantized(quantized)
     with pytest.raises(UserError, match="precision=int8 needs calibration"):
         NPUCompilePass(config="npu-base", precision="int8").apply(build_context(), float_module)

@@ -5,13 +5,10 @@ reference interpreter; the structure of the quantised IR; calibration ranges; th
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -21,6 +18,7 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.transforms.canonicalize import CanonicalizePass
 
+from benchmarks import quantization_accuracy as accuracy_benchmark
 from examples.models import MODELS
 from interpreter.executor import run_function
 from npu_dialect import nn
@@ -32,23 +30,9 @@ from transforms.nn_quantize import NNQuantizePass
 from transforms.quantization.calibration import TensorStats
 from transforms.quantization.params import params_of
 
-ROOT = Path(__file__).resolve().parent.parent
 CNNS = ("lenet5", "resnet", "mobilenet", "resnet8")
 INT8_FLOOR_DB = 30.0
 """Output SQNR every example model must reach at int8 (measured 32.9-38.8 dB)."""
-
-
-def _benchmark() -> ModuleType:
-    """benchmarks/quantization_accuracy.py, loaded from its file (`benchmarks` is not a
-    package of the project), so that the test runs the benchmark's own code."""
-    name = "quantization_accuracy"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def _float_module(name: str) -> ModuleOp:
@@ -58,7 +42,7 @@ def _float_module(name: str) -> ModuleOp:
 
 
 def _calibration_file(name: str, tmp_path: Path, count: int = 8) -> str:
-    benchmark = _benchmark()
+    benchmark = accuracy_benchmark
     samples = benchmark.samples_for(MODELS[name](), count, 1000)
     path = tmp_path / f"{name}.npz"
     np.savez(path, **benchmark._stack(samples))
@@ -69,7 +53,7 @@ def _calibration_file(name: str, tmp_path: Path, count: int = 8) -> str:
 def test_int8_output_sqnr_is_at_least_onnxruntimes(name: str) -> None:
     """The issue's anchor: same calibration samples, onnxruntime's QDQ per-channel
     MinMax int8 quantisation against ours, each against its own fp32 output."""
-    result = _benchmark().measure(name, ("int8",), calibration_count=32, evaluation_count=16)
+    result = accuracy_benchmark.measure(name, ("int8",), calibration_count=32, evaluation_count=16)
     ours, theirs = result.sqnr["int8"], result.sqnr["ort-int8"]
     print(f"{name}: int8 SQNR {ours:.1f} dB (onnxruntime {theirs:.1f} dB)")
     assert ours >= INT8_FLOOR_DB
@@ -91,7 +75,7 @@ def test_float_low_precision_output_sqnr(
     fp16 60 dB (63-70); fp8 e4m3 keeps 3 mantissa bits for weights and activations,
     16-27 dB on the examples."""
     for name in names:
-        result = _benchmark().measure(
+        result = accuracy_benchmark.measure(
             name, (precision,), calibration_count=8, evaluation_count=4, with_onnxruntime=False
         )
         print(f"{name}: {precision} SQNR {result.sqnr[precision]:.1f} dB")
@@ -207,7 +191,7 @@ def test_quant_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     model = tmp_path / "lenet5.mlir"
     model.write_text(_print(import_onnx(MODELS["lenet5"]())))
     calibration = _calibration_file("lenet5", tmp_path)
-    benchmark = _benchmark()
+    benchmark = accuracy_benchmark
     inputs = tmp_path / "inputs.npz"
     np.savez(inputs, **benchmark._stack(benchmark.samples_for(MODELS["lenet5"](), 4, 1001)))
     report_path = tmp_path / "report.json"

@@ -77,6 +77,7 @@ __all__ = [
     "elu",
     "erf",
     "gather",
+    "gemm",
     "gelu",
     "global_avg_pool",
     "hard_sigmoid",
