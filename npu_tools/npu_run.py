@@ -17,11 +17,10 @@ import os
 # (benchmarks/simulator_throughput.py). Set the variable yourself to override.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import io  # noqa: E402
+import argparse
+import io
 import sys
 import tempfile
-import zipfile
 from collections.abc import Mapping
 
 import numpy as np
@@ -29,6 +28,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
 from npu_dialect.errors import UserError
+from npu_dialect.npz import read_npz
 from npu_dialect.universe import PROGRAM_SUFFIXES
 from npu_tools.diagnostics import guarded, parse_module, verify_module
 
@@ -66,13 +66,7 @@ def load_module(path: str) -> ModuleOp:
 
 
 def read_inputs(path: str) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except FileNotFoundError:
-        raise
-    except (ValueError, OSError, zipfile.BadZipFile) as error:
-        raise UserError(f"{path}: not a readable .npz file ({error})") from None
+    return read_npz(path)
 
 
 def _write_atomically(path: str, data: bytes) -> None:

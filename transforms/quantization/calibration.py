@@ -9,7 +9,6 @@ SSA value of the function gets a `TensorStats`.
 from __future__ import annotations
 
 import math
-import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +20,7 @@ from xdsl.ir import Operation, SSAValue
 from interpreter.executor import argument_names, run_function
 from npu_dialect.errors import UserError
 from npu_dialect.nn import FusedOp
+from npu_dialect.npz import read_npz
 from npu_dialect.resources import numpy_dtype
 
 SAMPLE_LIMIT = 1 << 18
@@ -121,13 +121,7 @@ def load_samples(
     sample counts, and non-numeric data. Float data converts to the input's float type.
     """
     where = f"{what} '{path}'"
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except FileNotFoundError:
-        raise UserError(f"{where}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile):
-        raise UserError(f"{where}: not a readable .npz file") from None
+    arrays = read_npz(path, where)
     names = argument_names(func)
     types = dict(zip(names, func.function_type.inputs.data, strict=True))
     unexpected = sorted(set(arrays) - set(names))

@@ -1,7 +1,9 @@
-// RUN: %python -c "import numpy as np; np.savez('%t.key.npz', x=np.ones((2, 1, 8), np.float32), z=np.ones(3)); np.savez('%t.shape.npz', x=np.ones((1, 8), np.float32)); np.savez('%t.none.npz', x=np.ones((0, 1, 8), np.float32)); np.savez('%t.int.npz', x=np.ones((2, 1, 8), np.int32)); np.savez('%t.good.npz', x=np.ones((2, 1, 8))); open('%t.text.npz', 'w').write('text')"
+// RUN: %python -c "import numpy as np; np.savez('%t.key.npz', x=np.ones((2, 1, 8), np.float32), z=np.ones(3)); np.savez('%t.shape.npz', x=np.ones((1, 8), np.float32)); np.savez('%t.none.npz', x=np.ones((0, 1, 8), np.float32)); np.savez('%t.int.npz', x=np.ones((2, 1, 8), np.int32)); np.savez('%t.good.npz', x=np.ones((2, 1, 8))); open('%t.text.npz', 'w').write('text'); open('%t.empty.npz', 'w').close(); np.save('%t.array.npy', np.ones((2, 1, 8), np.float32))"
 // RUN: npu-opt %s --verify-diagnostics -p 'nn-quantize' | filecheck %s --check-prefix=REQUIRED
 // RUN: npu-opt %s --verify-diagnostics -p 'nn-quantize{calibration="%t.missing.npz"}' | filecheck %s --check-prefix=MISSING
 // RUN: npu-opt %s --verify-diagnostics -p 'nn-quantize{calibration="%t.text.npz"}' | filecheck %s --check-prefix=TEXT
+// RUN: npu-opt %s --verify-diagnostics -p 'nn-quantize{calibration="%t.empty.npz"}' | filecheck %s --check-prefix=EMPTY
+// RUN: npu-opt %s --verify-diagnostics -p 'nn-quantize{calibration="%t.array.npy"}' | filecheck %s --check-prefix=NPY
 // RUN: npu-opt %s --verify-diagnostics -p 'nn-quantize{calibration="%t.key.npz"}' | filecheck %s --check-prefix=KEY
 // RUN: npu-opt %s --verify-diagnostics -p 'nn-quantize{calibration="%t.shape.npz"}' | filecheck %s --check-prefix=SHAPE
 // RUN: npu-opt %s --verify-diagnostics -p 'nn-quantize{calibration="%t.none.npz"}' | filecheck %s --check-prefix=NONE
@@ -26,6 +28,8 @@ func.func @main(%x: tensor<1x8xf32> {nn.name = "x"}) -> (tensor<1x8xf32> {nn.nam
 // REQUIRED:   pass nn-quantize: the calibration option is required (calibration=FILE.npz of sample inputs)
 // MISSING:    pass nn-quantize: calibration file '{{.*}}.missing.npz': no such file
 // TEXT:       pass nn-quantize: calibration file '{{.*}}.text.npz': not a readable .npz file
+// EMPTY:      pass nn-quantize: calibration file '{{.*}}.empty.npz': not a readable .npz file (No data left in file)
+// NPY:        pass nn-quantize: calibration file '{{.*}}.array.npy': not a readable .npz file (a single .npy array)
 // KEY:        pass nn-quantize: calibration file '{{.*}}.key.npz': no input named 'z' (the inputs are x)
 // SHAPE:      pass nn-quantize: calibration file '{{.*}}.shape.npz': input 'x' has shape 1x8, expected N x 1x8 (a leading sample axis)
 // NONE:       pass nn-quantize: calibration file '{{.*}}.none.npz': holds no samples
