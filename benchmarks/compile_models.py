@@ -41,7 +41,12 @@ from npu_dialect.hardware import load_config  # noqa: E402
 from npu_dialect.npu import ProgramOp  # noqa: E402
 from npu_frontend.onnx_import import import_onnx  # noqa: E402
 from npu_tools.npu_run import build_context  # noqa: E402
-from transforms.npu_compile import PRECISIONS, STAGES, compile_pipeline  # noqa: E402
+from transforms.npu_compile import (  # noqa: E402
+    FLOAT_TOLERANCES,
+    PRECISIONS,
+    STAGES,
+    compile_pipeline,
+)
 
 DEFAULT_MODELS = (
     "resnet18",
@@ -53,8 +58,7 @@ DEFAULT_MODELS = (
     "fc_autoencoder",
 )
 PRESETS = ("npu-edge", "npu-base", "tpu-v1", "gemmini", "npu-server", "sram-only")
-TOLERANCE = {"int8": 1e-6, "fp8": 5e-3, "fp16": 5e-3, "bf16": 5e-3}
-
+TOLERANCE = {"int8": 1e-6, **FLOAT_TOLERANCES}
 
 
 def relative_error(actual: dict[str, np.ndarray], expected: dict[str, np.ndarray]) -> float:

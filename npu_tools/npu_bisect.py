@@ -8,8 +8,9 @@ turn, always on the same inputs, with the project's run driver (what `npu-run` d
 Each run is compared with the one before it: integer outputs exactly, float outputs
 within a tolerance relative to the largest magnitude of the earlier output. By
 default that is 1e-6 once the module is quantised to int8 (only float ops after the
-last dequantize may differ), 5e-3 when it computes in bf16, fp16 or fp8
-(docs/lowering.md, "Numerics"), else 1e-5 (f32 rewrites such as batch-norm folding);
+last dequantize may differ), one unit in the last place of the coarsest float type
+it computes in (fp8 0.125, bf16 2^-7, fp16 2^-10: `transforms.npu_compile.
+FLOAT_TOLERANCES`, docs/lowering.md), else 1e-5 (f32 rewrites such as batch-norm folding);
 `--tolerance` sets one for every pass. `npu-compile` in the pipeline is expanded into
 the passes it runs. A pass that changes precision (`nn-quantize`,
 `nn-convert-precision`) is expected to change the numbers: its error is shown and its
@@ -49,11 +50,11 @@ PRECISION_PASSES = ("nn-quantize", "nn-convert-precision")
 """Passes whose purpose is to change the numbers."""
 
 INT8_TOLERANCE = 1e-6
-LOW_PRECISION_TOLERANCE = 5e-3
 F32_TOLERANCE = 1e-5
 QUANTISED_OPS = ("nn.quantize", "npu.requantize")
 """Ops that only an int8-quantised module contains."""
-LOW_PRECISION_TYPES = (BFloat16Type, Float16Type, Float8E4M3FNType)
+LOW_PRECISION_TYPES = {Float8E4M3FNType: "fp8", BFloat16Type: "bf16", Float16Type: "fp16"}
+"""Float element types below f32, coarsest first, and their precision names."""
 
 PassRegistry = Mapping[str, Callable[[], type[ModulePass]]]
 
@@ -150,17 +151,23 @@ def difference(
 
 def default_tolerance(module: ModuleOp) -> float:
     """The float tolerance for a pass applied to `module`: by the precision it
-    computes in."""
-    low_precision = False
+    computes in (the coarsest float type it has, `float_tolerance`)."""
+    from transforms.npu_compile import float_tolerance
+
+    found: set[type] = set()
     for op in module.walk():
         if op.name in QUANTISED_OPS:
             return INT8_TOLERANCE
         types = [op.tensor_type] if isinstance(op, DramOp) else op.result_types
-        low_precision = low_precision or any(
-            isinstance(t, TensorType) and isinstance(t.element_type, LOW_PRECISION_TYPES)
+        found.update(
+            type(t.element_type)
             for t in types
+            if isinstance(t, TensorType) and type(t.element_type) in LOW_PRECISION_TYPES
         )
-    return LOW_PRECISION_TOLERANCE if low_precision else F32_TOLERANCE
+    for element_type, precision in LOW_PRECISION_TYPES.items():
+        if element_type in found:
+            return float_tolerance(precision)
+    return F32_TOLERANCE
 
 
 def bisect(
@@ -244,7 +251,7 @@ def make_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="largest float difference, relative to the largest output magnitude "
-        "(default: 1e-6 once quantised to int8, 5e-3 in bf16/fp16/fp8, else 1e-5)",
+        "(default: 1e-6 once quantised to int8, one ulp in fp8/bf16/fp16, else 1e-5)",
     )
     parser.add_argument(
         "--entry", default=None, help="function to run (default: main or the only one)"

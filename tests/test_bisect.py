@@ -104,6 +104,7 @@ def test_all_passes_agree(lenet: tuple[Path, Path], capsys: pytest.CaptureFixtur
         "input",
         "canonicalize",
         f'nn-quantize{{calibration="{calibration}"}}',
+        "nn-assign-layout",
         "nn-fuse-epilogue",
         'convert-nn-to-npu{config="npu-base"}',
         "npu-allocate",

@@ -39,6 +39,7 @@ from npu_frontend.onnx_import import DEFAULT_DOMAIN, import_onnx
 from npu_frontend.onnx_quant_ops import QUANT_CONVERTERS
 from npu_tools.npu_bisect import available_passes, parse_pipeline
 from npu_tools.npu_run import build_context
+from transforms.nn_assign_layout import NNAssignLayoutPass
 from transforms.nn_fuse_epilogue import NNFuseEpiloguePass
 from transforms.npu_compile import NPUCompilePass, compile_pipeline, is_prequantized
 
@@ -143,8 +144,8 @@ def test_batch_norm_kept_in_float(activations: str) -> None:
 
 def test_pipeline_skips_nn_quantize_only_when_quantized() -> None:
     """A float module still needs a calibration file for int8; a quantised one
-    compiles without nn-quantize (stage `quantized` is canonicalize and
-    nn-fuse-epilogue alone), in npu-compile and in npu-bisect's expansion of it."""
+    compiles without nn-quantize (stage `quantized` is canonicalize,
+    nn-assign-layout and nn-fuse-epilogue alone), in npu-compile and in npu-bisect's expansion of it."""
     model = quantized_model("lenet5", "qdq", "int8")
     quantized = import_onnx(model)
     passes = [p.name for p in compile_pipeline("npu-base", "int8", "", prequantized=True)]
@@ -157,6 +158,7 @@ def test_pipeline_skips_nn_quantize_only_when_quantized() -> None:
     assert [p.name for p in bisected] == passes
     canonical = quantized.clone()
     CanonicalizePass().apply(build_context(), canonical)
+    NNAssignLayoutPass().apply(build_context(), canonical)
     NNFuseEpiloguePass().apply(build_context(), canonical)
     NPUCompilePass(config="npu-base", precision="int8", stop_after="quantized").apply(
         build_context(), quantized

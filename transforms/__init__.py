@@ -11,6 +11,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     return {
         "nn-quantize": _nn_quantize,
         "nn-convert-precision": _nn_convert_precision,
+        "nn-assign-layout": _nn_assign_layout,
         "nn-fuse-epilogue": _nn_fuse_epilogue,
         "convert-nn-to-npu": _convert_nn_to_npu,
         "npu-allocate": _npu_allocate,
@@ -29,6 +30,12 @@ def _nn_convert_precision() -> type[ModulePass]:
     from transforms.nn_convert_precision import NNConvertPrecisionPass
 
     return NNConvertPrecisionPass
+
+
+def _nn_assign_layout() -> type[ModulePass]:
+    from transforms.nn_assign_layout import NNAssignLayoutPass
+
+    return NNAssignLayoutPass
 
 
 def _nn_fuse_epilogue() -> type[ModulePass]:

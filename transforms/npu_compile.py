@@ -23,6 +23,7 @@ from npu_dialect.errors import UserError
 from npu_dialect.hardware import HardwareConfig, resolve_config
 from npu_dialect.nn.quant import QUANT_OPS
 from transforms.convert_nn_to_npu import ConvertNNToNPUPass
+from transforms.nn_assign_layout import NNAssignLayoutPass
 from transforms.nn_convert_precision import NNConvertPrecisionPass
 from transforms.nn_fuse_epilogue import NNFuseEpiloguePass
 from transforms.nn_quantize import NNQuantizePass
@@ -32,10 +33,26 @@ from transforms.quantization.quantizer import is_f32
 
 STAGES = ("nn", "quantized", "npu", "allocated")
 """The stages `stop-after` names, in order: `nn` after graph optimisation, `quantized`
-after the precision conversion and epilogue fusion, `npu` lowered, `allocated` final."""
+after the precision conversion, layout assignment and epilogue fusion, `npu` lowered,
+`allocated` final."""
 
 PRECISIONS = {"int8": "i8", "fp8": "f8E4M3FN", "fp16": "f16", "bf16": "bf16"}
 """Each precision and the matrix-unit input type it runs on."""
+
+FLOAT_TOLERANCES = {"fp8": 2.0**-3, "bf16": 2.0**-7, "fp16": 2.0**-10}
+"""How far the outputs of a float precision may move between stages after the precision
+change, relative to the largest output: one unit in the last place of the precision at
+that output's magnitude, 2^(1-p) with p significand bits (4 for fp8 e4m3, 8 for bf16,
+11 for fp16). The stages round to the precision at the same places; they differ in the
+order of the f32 accumulations (BLAS at the `nn` level, the tiling's chunks on the
+NPU), so now and then a sum on the edge of a rounding step rounds the other way, by
+one unit in the last place, and later layers carry that on. See docs/lowering.md,
+"Equal at every stage"."""
+
+
+def float_tolerance(precision: str) -> float:
+    """The stage-to-stage tolerance of a float precision (`FLOAT_TOLERANCES`)."""
+    return FLOAT_TOLERANCES[precision]
 
 
 def native_precision(config: HardwareConfig) -> str:
@@ -103,7 +120,7 @@ def compile_pipeline(
         # Fusion follows the precision change: the quantiser rewrites single ops (a
         # conv becomes quantize, qconv2d, requantize), and in int8 the requantize is
         # part of the epilogue.
-        [*precision_change, NNFuseEpiloguePass()],
+        [*precision_change, NNAssignLayoutPass(), NNFuseEpiloguePass()],
         [ConvertNNToNPUPass(config=config)],
         [NPUAllocatePass(), NPUSchedulePass()],
     ]
@@ -118,8 +135,8 @@ def pipeline_spec(passes: list[ModulePass]) -> str:
 @dataclass(frozen=True)
 class NPUCompilePass(ModulePass):
     """Compiles the module's `nn` function for one hardware description: canonicalize
-    (stage `nn`), nn-quantize or nn-convert-precision and nn-fuse-epilogue (stage
-    `quantized`), convert-nn-to-npu (stage `npu`), npu-allocate and npu-schedule
+    (stage `nn`), nn-quantize or nn-convert-precision, nn-assign-layout and
+    nn-fuse-epilogue (stage `quantized`), convert-nn-to-npu (stage `npu`), npu-allocate and npu-schedule
     (stage `allocated`), stopping after the stage `stop-after` names. `precision`
     defaults to the config's native one; int8 needs `calibration`, unless the module is already
     quantised (`is_prequantized`): then nn-quantize is skipped. An error of an inner

@@ -7,7 +7,15 @@ module gathers them into the `NN` dialect object. Shape inference functions
 
 from xdsl.ir import Dialect
 
-from npu_dialect.nn.base import ELEMENT_TYPES, FLOAT_TYPES, INTEGER_TYPES, NNOperation
+from npu_dialect.nn.base import (
+    ELEMENT_TYPES,
+    FLOAT_TYPES,
+    INTEGER_TYPES,
+    LAYOUT_ATTR,
+    NNOperation,
+    layout_of,
+    set_layout,
+)
 from npu_dialect.nn.constant import ConstantOp, element_type_of
 from npu_dialect.nn.conv_pool import AvgPool2DOp, Conv2DOp, GlobalAvgPoolOp, MaxPool2DOp
 from npu_dialect.nn.elementwise import (
@@ -152,21 +160,16 @@ NN = Dialect("nn", [*NN_OPS, *QUANT_OPS, *FUSED_OPS], [])
 
 __all__ = [
     "ANCHOR_OPS",
-    "ELEMENT_TYPES",
     "ELEMENTWISE_UNARY_OPS",
+    "ELEMENT_TYPES",
     "EPILOGUE_OPS",
-    "FUSED_OPS",
     "FLOAT_TYPES",
+    "FUSED_OPS",
     "INTEGER_TYPES",
+    "LAYOUT_ATTR",
     "NN",
     "NN_OPS",
     "QUANT_OPS",
-    "DequantizeOp",
-    "QAddOp",
-    "QConv2DOp",
-    "QMatmulOp",
-    "QuantizeOp",
-    "RequantizeOp",
     "AbsOp",
     "AddOp",
     "AvgPool2DOp",
@@ -177,6 +180,7 @@ __all__ = [
     "ConcatOp",
     "ConstantOp",
     "Conv2DOp",
+    "DequantizeOp",
     "DivOp",
     "EluOp",
     "ErfOp",
@@ -201,11 +205,16 @@ __all__ = [
     "PadOp",
     "PowOp",
     "PreluOp",
+    "QAddOp",
+    "QConv2DOp",
+    "QMatmulOp",
+    "QuantizeOp",
     "ReduceMaxOp",
     "ReduceMeanOp",
     "ReduceOperation",
     "ReduceSumOp",
     "ReluOp",
+    "RequantizeOp",
     "ReshapeOp",
     "SigmoidOp",
     "SliceOp",
@@ -237,7 +246,9 @@ __all__ = [
     "infer_squeeze_shape",
     "infer_transpose_shape",
     "infer_unsqueeze_shape",
+    "layout_of",
     "normalize_slice",
+    "set_layout",
 ]
 
 

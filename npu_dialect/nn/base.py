@@ -141,6 +141,47 @@ def require_rank(name: str, value: TensorType, rank: int) -> None:
         raise VerifyException(f"{name} must have rank {rank}, got {value}")
 
 
+LAYOUT_ATTR = "nn.layout"
+"""The discardable attribute `nn-assign-layout` sets on an op: the physical order of
+its result's logical dims in memory, outermost first (`array<i64: 0, 2, 3, 1>` is
+NHWC for an NCHW tensor). No attribute: row-major in the logical shape. It never
+changes what the op computes, only where the lowering stores the result."""
+
+
+def layout_of(op: Operation) -> tuple[int, ...] | None:
+    """The `nn.layout` of an op (verified to be a permutation of its result's dims),
+    or None: row-major."""
+    attr = op.attributes.get(LAYOUT_ATTR)
+    return ints(attr) if isinstance(attr, DenseArrayBase) else None
+
+
+def set_layout(op: Operation, order: Sequence[int] | None) -> None:
+    """Set (or, for None or the identity, remove) an op's `nn.layout`."""
+    if order is None or tuple(order) == tuple(range(len(order))):
+        op.attributes.pop(LAYOUT_ATTR, None)
+    else:
+        op.attributes[LAYOUT_ATTR] = i64_array(order)
+
+
+def verify_layout(op: Operation) -> None:
+    """`nn.layout`, if present, is an i64 array permuting the dims of the op's one
+    result."""
+    attr = op.attributes.get(LAYOUT_ATTR)
+    if attr is None:
+        return
+    if len(op.results) != 1:
+        raise VerifyException(f"{LAYOUT_ATTR} needs an op with one result, not {len(op.results)}")
+    if not (isinstance(attr, DenseArrayBase) and attr.elt_type == i64):
+        raise VerifyException(f"{LAYOUT_ATTR} must be an array<i64: ...>, got {attr}")
+    order = ints(attr)
+    result_type = op.results[0].type
+    rank = len(result_type.get_shape()) if isinstance(result_type, TensorType) else 0
+    if sorted(order) != list(range(rank)):
+        raise VerifyException(
+            f"{LAYOUT_ATTR} {list(order)} is not a permutation of the {rank} dims of the result"
+        )
+
+
 class NNOperation(IRDLOperation, ABC):
     """Base of every `nn` op: static tensors of supported element types, and a
     result type that the verifier recomputes from the operands and attributes."""
@@ -153,6 +194,7 @@ class NNOperation(IRDLOperation, ABC):
         """
 
     def verify_(self) -> None:
+        verify_layout(self)
         op_def = self.get_irdl_definition()
         for name, _ in (*op_def.operands, *op_def.results):
             for value in _values(getattr(self, name)):

@@ -42,7 +42,7 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure, RecursiveMemoryEffect
 from xdsl.utils.exceptions import VerifyException
 
-from npu_dialect.nn.base import Operand, shape_of, tensor_of
+from npu_dialect.nn.base import Operand, shape_of, tensor_of, verify_layout
 from npu_dialect.nn.conv_pool import Conv2DOp
 from npu_dialect.nn.elementwise import (
     AbsOp,
@@ -179,6 +179,7 @@ class FusedOp(IRDLOperation):
         return op
 
     def verify_(self) -> None:
+        verify_layout(self)
         block = self.body.block
         args, inputs = block.args, self.inputs
         if len(args) != len(inputs):

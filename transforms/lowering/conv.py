@@ -35,7 +35,7 @@ from npu_dialect.npu import BinaryKind, Conv2dOp, DmaLoadOp, TileAttr, type_name
 from transforms.lowering import depthwise, dma
 from transforms.lowering.epilogue import BinaryStep, ConvertStep, Step, TileBox, apply_steps
 from transforms.lowering.fusion import Chain
-from transforms.lowering.layout import HWC, DramView, conv_weight_hwio, element_type, shape
+from transforms.lowering.layout import HWC, DramView, element_type, shape
 from transforms.lowering.program import itemsize, lowering_error
 from transforms.lowering.sram import Demand, SramPlan
 from transforms.lowering.tiling import (
@@ -303,11 +303,8 @@ def lower_conv(lowering: FunctionLowering, chain: Chain) -> None:
             return
     if tiling is None:
         raise lowering_error(op, f"has no tiling that fits the SRAM of config {config.name}")
-    if weight_array is None:
-        weights = lowering.view(op.weight).permuted((2, 3, 1, 0))
-    else:
-        hint = f"{op.weight.name_hint or 'weight'}_hwio"
-        weights = lowering.weight(hint, conv_weight_hwio(np.asarray(weight_array)), in_type)
+    # [KH, KW, C, O] boxes; contiguous when nn-assign-layout stored the weights HWIO.
+    weights = lowering.view(op.weight).permuted((2, 3, 1, 0))
     _emit(lowering, chain, s, tiling, steps, weights, pad_value, acc_type)
 
 

@@ -38,13 +38,7 @@ from npu_dialect.resources import elements_attr
 from transforms.canonicalization.constants import SPLAT_SCAN_LIMIT, constant_array
 from transforms.lowering import conv, host, matmul, movement, vector
 from transforms.lowering.fusion import Chain, make_step
-from transforms.lowering.layout import (
-    NHWC_PERMUTATION,
-    DramView,
-    element_type,
-    prefers_nhwc,
-    shape,
-)
+from transforms.lowering.layout import DramView, element_type, shape
 from transforms.lowering.program import ProgramBuilder, dense_type, lowering_error
 from transforms.lowering.unfuse import inline_fused
 
@@ -93,14 +87,25 @@ class FunctionLowering:
         return self.builder.emit(op)
 
     def view(self, value: SSAValue) -> DramView:
-        """The home of an operand (a constant becomes a weight tensor on first use)."""
+        """The home of an operand (a constant becomes a weight tensor on first use,
+        stored in the order its `nn.layout` gives)."""
         home = self.homes.get(value)
         if home is not None:
             return home
         array = constant_array(value)
         if array is None:
             raise AssertionError(f"value {value.name_hint} used before it was lowered")
-        home = self.weight(value.name_hint or "const", np.asarray(array), element_type(value))
+        array = np.asarray(array)
+        order = _layout(value)
+        if order is None:
+            home = self.weight(value.name_hint or "const", array, element_type(value))
+        else:
+            relaid = np.transpose(array, order)
+            if not all(stride == 0 for stride in relaid.strides):
+                relaid = np.ascontiguousarray(relaid)  # a splat stays one stored element
+            hint = (value.name_hint or "weight") + _layout_suffix(order)
+            stored = self.weight(hint, relaid, element_type(value))
+            home = DramView.physical(stored.symbol, array.shape, order, stored.element_type)
         self.homes[value] = home
         return home
 
@@ -117,7 +122,8 @@ class FunctionLowering:
 
     def result_home(self, value: SSAValue, row_major: bool = False) -> DramView:
         """A fresh home for an op's result: the output tensor it is returned as, else a
-        scratch tensor (NHWC for spatial activations unless `row_major`)."""
+        scratch tensor stored in the order of its op's `nn.layout` (row-major without
+        one, or when the op's lowering asks for `row_major`)."""
         output = self._output_homes.pop(value, None)
         if output is not None:
             self.homes[value] = output
@@ -125,12 +131,12 @@ class FunctionLowering:
         value_shape = shape(value)
         value_type = element_type(value)
         self._check_storable(value_type, value.name_hint or "value")
-        users = [use.operation for use in value.uses]
         hint = value.name_hint or "t"
-        if not row_major and prefers_nhwc(value, users):
-            physical = [value_shape[d] for d in NHWC_PERMUTATION]
+        order = None if row_major else _layout(value)
+        if order is not None:
+            physical = [value_shape[d] for d in order]
             op = self.builder.dram(hint, DramKind.SCRATCH, dense_type(physical, value_type))
-            home = DramView.physical(op.sym_name.data, value_shape, NHWC_PERMUTATION, value_type)
+            home = DramView.physical(op.sym_name.data, value_shape, order, value_type)
         else:
             op = self.builder.dram(hint, DramKind.SCRATCH, dense_type(value_shape, value_type))
             home = DramView.dense(op.sym_name.data, value_shape, value_type)
@@ -292,9 +298,7 @@ class FunctionLowering:
             conv.lower_conv(self, chain)
         elif isinstance(head, MATRIX_HEADS):
             matmul.lower_matmul(self, chain)
-        elif movement.lower_movement(self, head):
-            pass
-        elif vector.lower_vector(self, chain):
+        elif movement.lower_movement(self, head) or vector.lower_vector(self, chain):
             pass
         else:
             host.lower_host(self, head)
@@ -310,6 +314,22 @@ def _weight_value(
         if stored_once or (array.size <= SPLAT_SCAN_LIMIT and bool(np.all(array == first))):
             return DenseIntOrFPElementsAttr.from_list(tensor_type, [first.item()])
     return elements_attr(array, tensor_type)
+
+
+_LAYOUT_SUFFIXES = {(2, 3, 1, 0): "_hwio", (1, 0): "_t"}
+
+
+def _layout(value: SSAValue) -> tuple[int, ...] | None:
+    """The `nn.layout` (set by `nn-assign-layout`) of the op computing `value`."""
+    owner = value.owner
+    if isinstance(owner, Operation) and len(owner.results) == 1:
+        return nn.layout_of(owner)
+    return None
+
+
+def _layout_suffix(order: tuple[int, ...]) -> str:
+    """How the name of a re-laid-out weight tensor says its layout."""
+    return _LAYOUT_SUFFIXES.get(order, "_" + "".join(map(str, order)))
 
 
 def _channel_axis(op: Operation) -> int | None:

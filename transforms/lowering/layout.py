@@ -1,17 +1,16 @@
-"""Where `nn` values live in DRAM, and weights re-laid out for the matrix unit.
+"""Where `nn` values live in DRAM: views of DRAM tensors, in their assigned layouts.
 
 A value is a `DramView`: a DRAM tensor, an element offset and one element stride per
 logical dim. DMA descriptors are built from views, so a transpose, a reshape of a
 row-major value, a squeeze or a positive-step slice is a new view of the same bytes and
 moves no data; only a consumer that needs another arrangement copies.
 
-Activation layout: the model's inputs and outputs are row-major in their own shape
-(NCHW for images), as the user gives and expects them. Intermediate rank-4 activations
-whose users all work on spatial tiles (convolution, pooling, elementwise) are NHWC:
-an HWC window of a convolution is then `rows` runs of `width * channels` contiguous
-elements instead of single elements strided by `H * W`. Other intermediates are
-row-major. Convolution weights are re-laid out once, at compile time, from OIHW to the
-HWIO that `npu.conv2d` reads; fully-connected weights from [N, K] to [K, N].
+Layouts are chosen before lowering, by `nn-assign-layout` (transforms/
+nn_assign_layout.py): the `nn.layout` of the op computing a value is the order its
+DRAM tensor stores the logical dims in (NHWC activations, HWIO convolution weights,
+[K, N] gemm weights), and `FunctionLowering` builds the value's view with
+`DramView.physical`. Values without one are row-major; so are the model's inputs and
+outputs, as the user gives and expects them.
 """
 
 from __future__ import annotations
@@ -20,17 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import prod
 
-import numpy as np
 from xdsl.dialects.builtin import TensorType
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, SSAValue
 
-from npu_dialect import nn
 from npu_dialect.npu import VECTOR_TYPE_NAMES, dense_strides, type_name
 
-NHWC_PERMUTATION = (0, 2, 3, 1)
 HWC = (2, 3, 1)
 """The logical NCHW dims of an HWC tile."""
-"""Physical order of the logical NCHW dims of an NHWC tensor."""
 
 
 def element_type(value: SSAValue) -> Attribute:
@@ -137,32 +132,3 @@ class DramView:
     def physical_order(self) -> tuple[int, ...]:
         """Logical dims from the largest stride to the smallest (ties: logical order)."""
         return tuple(sorted(range(self.rank), key=lambda d: (-self.strides[d], d)))
-
-
-# Users that read a rank-4 activation by spatial tiles, for which NHWC is best.
-_SPATIAL_USERS = (
-    nn.Conv2DOp,
-    nn.MaxPool2DOp,
-    nn.AvgPool2DOp,
-    nn.GlobalAvgPoolOp,
-    nn.BatchNormOp,
-    nn.BinaryOperation,
-    nn.UnaryOperation,
-    nn.ClampOp,
-    nn.PreluOp,
-    nn.CastOp,
-)
-
-
-def prefers_nhwc(value: SSAValue, users: Sequence[Operation]) -> bool:
-    """Whether an intermediate value should be stored NHWC (see the module doc)."""
-    spatial = all(isinstance(user, _SPATIAL_USERS) for user in users)
-    return len(shape(value)) == 4 and bool(users) and spatial
-
-
-def conv_weight_hwio(weight: np.ndarray) -> np.ndarray:
-    """OIHW (O x C/groups x KH x KW) to the HWIO layout of `npu.conv2d`."""
-    relaid = np.transpose(weight, (2, 3, 1, 0))
-    if all(stride == 0 for stride in weight.strides):
-        return relaid  # a splat stays one stored element
-    return np.ascontiguousarray(relaid)

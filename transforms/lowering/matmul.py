@@ -114,17 +114,13 @@ def _as_matrix(view: DramView, is_lhs: bool, transpose: bool = False) -> DramVie
 
 
 def _rhs(lowering: FunctionLowering, value: SSAValue, transpose: bool) -> DramView:
-    """A constant rhs is stored [.., K, N] at compile time; others are views."""
+    """The rhs as a [.., K, N] view: a 1-D constant is stored as a column; the
+    transposed `b` of a gemm is contiguous when nn-assign-layout stored it [K, N]."""
     array = lowering.constant(value)
-    if array is None:
-        return _as_matrix(lowering.view(value), False, transpose)
-    array = np.asarray(array)
-    if array.ndim == 1:
-        array = array.reshape(-1, 1)
-    elif transpose:
-        array = np.swapaxes(array, -1, -2)
-    hint = f"{value.name_hint or 'weight'}{'_t' if transpose else ''}"
-    return lowering.weight(hint, np.ascontiguousarray(array), element_type(value))
+    if array is not None and np.ndim(array) == 1:
+        column = np.asarray(array).reshape(-1, 1)
+        return lowering.weight(value.name_hint or "weight", column, element_type(value))
+    return _as_matrix(lowering.view(value), False, transpose)
 
 
 def _product(lowering: FunctionLowering, op: Operation, out: DramView) -> Product:

@@ -534,3 +534,35 @@ func.func @missing_attribute(%a: tensor<2x3xf32>) {
   func.return
 }
 // CHECK: 'nn.softmax' op attribute 'axis' expected in operation 'nn.softmax'
+
+// -----
+
+func.func @layout_not_permutation(%a: tensor<1x2x3x4xf32>) {
+  %0 = nn.relu %a {nn.layout = array<i64: 0, 0, 1, 2>} : tensor<1x2x3x4xf32>
+  func.return
+}
+// CHECK: 'nn.relu' op nn.layout [0, 0, 1, 2] is not a permutation of the 4 dims of the result
+
+// -----
+
+func.func @layout_rank(%a: tensor<2x3xf32>) {
+  %0 = nn.constant dense<1.0> : tensor<2x3xf32> {nn.layout = array<i64: 0, 2, 3, 1>}
+  func.return
+}
+// CHECK: 'nn.constant' op nn.layout [0, 2, 3, 1] is not a permutation of the 2 dims of the result
+
+// -----
+
+func.func @layout_type(%a: tensor<2x3xf32>) {
+  %0 = nn.relu %a {nn.layout = array<i32: 1, 0>} : tensor<2x3xf32>
+  func.return
+}
+// CHECK: 'nn.relu' op nn.layout must be an array<i64: ...>, got array<i32: 1, 0>
+
+// -----
+
+func.func @layout_results(%a: tensor<4x2xf32>) {
+  %0, %1 = nn.split %a {axis = 0 : i64, sizes = array<i64: 2, 2>, nn.layout = array<i64: 1, 0>} : (tensor<4x2xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>)
+  func.return
+}
+// CHECK: 'nn.split' op nn.layout needs an op with one result, not 2

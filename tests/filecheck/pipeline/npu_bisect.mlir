@@ -9,6 +9,7 @@
 // CHECK-NEXT: input {{ +}}-          -  reference
 // CHECK-NEXT: canonicalize {{ +}}bit-identical      1e-05  agrees
 // CHECK-NEXT: nn-quantize{calibration="{{.*}}.cal.npz"} {{ +}}{{[0-9.e-]+}}          -  precision change
+// CHECK-NEXT: nn-assign-layout {{ +}}bit-identical      1e-06  agrees
 // CHECK-NEXT: nn-fuse-epilogue {{ +}}bit-identical      1e-06  agrees
 // CHECK-NEXT: convert-nn-to-npu{config="npu-edge"} {{ +}}bit-identical      1e-06  agrees
 // CHECK-NEXT: npu-allocate {{ +}}bit-identical      1e-06  agrees

@@ -3,7 +3,7 @@
 // RUN: npu-opt %s -p 'npu-compile{config=npu-base precision=bf16 stop-after=npu}' | filecheck %s --check-prefix=NPU
 // RUN: npu-opt %s -p 'npu-compile{config=npu-base precision=bf16}' | filecheck %s --check-prefix=ALLOC
 // The same passes one by one give the same program.
-// RUN: npu-opt %s -p 'canonicalize,nn-convert-precision{precision=bf16},nn-fuse-epilogue,convert-nn-to-npu{config=npu-base},npu-allocate,npu-schedule' | filecheck %s --check-prefix=ALLOC
+// RUN: npu-opt %s -p 'canonicalize,nn-convert-precision{precision=bf16},nn-assign-layout,nn-fuse-epilogue,convert-nn-to-npu{config=npu-base},npu-allocate,npu-schedule' | filecheck %s --check-prefix=ALLOC
 // npu-server's native precision is bf16.
 // RUN: npu-opt %s -p 'npu-compile{config=npu-server stop-after=quantized}' | filecheck %s --check-prefix=QUANT
 
@@ -16,16 +16,21 @@
 // NN:        %f = nn.reshape %p : (tensor<1x2x4x4xf32>) -> tensor<1x32xf32>
 
 // Stage quantized: the conv and gemm take bf16 operands and accumulate in f32; the
-// conv and its ReLU are one nn.fused group (the gemm has no epilogue to fuse).
+// activations the conv and pool read are stored NHWC, the conv weights HWIO and the
+// transposed gemm weights [K, N]; the conv and its ReLU are one nn.fused group (the
+// gemm has no epilogue to fuse).
 // QUANT:      func.func @main(
-// QUANT:        %0 = nn.cast %x : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xbf16>
-// QUANT:        %r = nn.fused (%input = %0, %weight = %1, %bias = %b) : (tensor<1x2x8x8xbf16>, tensor<2x2x3x3xbf16>, tensor<2xf32>) -> tensor<1x2x8x8xf32> {
-// QUANT-NEXT:     %c = nn.conv2d %input, %weight, %bias {{.*}} : (tensor<1x2x8x8xbf16>, tensor<2x2x3x3xbf16>, tensor<2xf32>) -> tensor<1x2x8x8xf32>
-// QUANT-NEXT:     %[[R:.*]] = nn.relu %c : tensor<1x2x8x8xf32>
+// QUANT:        %0 = nn.cast %x {nn.layout = array<i64: 0, 2, 3, 1>} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xbf16>
+// QUANT-NEXT:   %1 = nn.constant dense_resource<{{.*}}> : tensor<2x2x3x3xbf16> {nn.layout = array<i64: 2, 3, 1, 0>}
+// QUANT-NEXT:   %r = nn.fused (%input = %0, %weight = %1, %bias = %b) : (tensor<1x2x8x8xbf16>, tensor<2x2x3x3xbf16>, tensor<2xf32>) -> tensor<1x2x8x8xf32> {
+// QUANT-NEXT:     %c = nn.conv2d %input, %weight, %bias {{.*}}, nn.layout = array<i64: 0, 2, 3, 1>} : (tensor<1x2x8x8xbf16>, tensor<2x2x3x3xbf16>, tensor<2xf32>) -> tensor<1x2x8x8xf32>
+// QUANT-NEXT:     %[[R:.*]] = nn.relu %c {nn.layout = array<i64: 0, 2, 3, 1>} : tensor<1x2x8x8xf32>
 // QUANT-NEXT:     nn.yield %[[R]] : tensor<1x2x8x8xf32>
 // QUANT-NEXT:   }
 // QUANT-NEXT:   nn.max_pool2d %r
-// QUANT:        %g = nn.gemm %2, %3, %fb {{.*}} : (tensor<1x32xbf16>, tensor<4x32xbf16>, tensor<4xf32>) -> tensor<1x4xf32>
+// QUANT-NOT:      nn.layout = array<i64: 0, 2, 3, 1>
+// QUANT:        nn.constant {{.*}} : tensor<4x32xbf16> {nn.layout = array<i64: 1, 0>}
+// QUANT-NEXT:   %g = nn.gemm %2, %3, %fb {{.*}} : (tensor<1x32xbf16>, tensor<4x32xbf16>, tensor<4xf32>) -> tensor<1x4xf32>
 
 // Stage npu: one program, every intermediate in a scratch tensor of its own, the
 // lowering's conservative tokens.

@@ -1,4 +1,4 @@
-// RUN: npu-opt %s --split-input-file -p convert-nn-to-npu | filecheck %s
+// RUN: npu-opt %s --split-input-file -p 'nn-assign-layout,convert-nn-to-npu' | filecheck %s
 
 // Inputs and outputs keep their nn.name keys; the OIHW weights are stored HWIO and the
 // bias in the accumulator type. The window load pads the border, the epilogue (bias,

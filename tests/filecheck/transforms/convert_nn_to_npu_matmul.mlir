@@ -1,4 +1,4 @@
-// RUN: npu-opt %s --split-input-file -p 'convert-nn-to-npu' | filecheck %s
+// RUN: npu-opt %s --split-input-file -p 'nn-assign-layout,convert-nn-to-npu' | filecheck %s
 
 // A fully-connected layer (gemm with transposed weights): the weights are stored
 // [K, N] at compile time, the bias is added on the f32 accumulator, the rounding to

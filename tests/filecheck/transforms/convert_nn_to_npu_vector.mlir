@@ -1,4 +1,4 @@
-// RUN: npu-opt %s --split-input-file -p 'convert-nn-to-npu' | filecheck %s
+// RUN: npu-opt %s --split-input-file -p 'nn-assign-layout,convert-nn-to-npu' | filecheck %s
 
 // Max pooling: the window is padded with -inf by the DMA.
 
