@@ -9,7 +9,8 @@ takes the precision: `npu-compile`'s passes are applied one at a time and timed 
 stage (the int8 calibration uses one seeded sample); the program is simulated
 (numerics and timing); its outputs are compared with the `quantized` stage run by the
 `nn` reference interpreter on the same inputs (int8: 1e-6 of the largest output, only
-the float ops after the last dequantize may differ; bf16/fp16/fp8: 5e-3); cycles are
+the float ops after the last dequantize may differ; fp8, bf16, fp16: one unit in the
+last place at the largest output, transforms.npu_compile.FLOAT_TOLERANCES); cycles are
 compared with the roofline bound of the report. `--layers` prints, for one
 model:preset:precision, each layer's cycles and matrix-unit utilisation.
 """
