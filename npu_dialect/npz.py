@@ -17,17 +17,14 @@ def read_npz(path: str, where: str | None = None) -> dict[str, np.ndarray]:
     where = where or path
     try:
         loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise UserError(f"{where}: not a readable .npz file (a single .npy array)")
+        with loaded:
+            return {key: loaded[key] for key in loaded.files}
     except FileNotFoundError:
         raise UserError(f"{where}: no such file") from None
     except IsADirectoryError:
         raise UserError(f"{where}: is a directory") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise UserError(f"{where}: not a readable .npz file ({_reason(error)})") from None
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise UserError(f"{where}: not a readable .npz file (a single .npy array)")
-    try:
-        with loaded:
-            return {key: loaded[key] for key in loaded.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise UserError(f"{where}: not a readable .npz file ({_reason(error)})") from None
 
