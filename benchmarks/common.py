@@ -9,6 +9,10 @@ import tempfile
 
 import numpy as np
 import onnx
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.func import FuncOp
+
+from interpreter.driver import input_signature, random_tensor
 
 
 def machine() -> str:
@@ -39,6 +43,18 @@ def samples_for(model: onnx.ModelProto, count: int, seed: int) -> list[dict[str,
         {name: rng.standard_normal(shape).astype(np.float32) for name, shape in shapes.items()}
         for _ in range(count)
     ]
+
+
+def calibration_and_inputs(
+    module: ModuleOp, path: str
+) -> dict[str, np.ndarray]:
+    """Seed-0 draws for the module's function: one calibration sample written to
+    `path` (.npz, leading sample axis), then the inputs to run, which are returned."""
+    function = next(op for op in module.ops if isinstance(op, FuncOp))
+    rng = np.random.default_rng(0)
+    signature = input_signature(function)
+    np.savez(path, **{n: random_tensor(t, rng)[None] for n, t in signature})
+    return {n: random_tensor(t, rng) for n, t in signature}
 
 
 def onnxruntime_quantized(

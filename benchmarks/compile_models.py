@@ -28,13 +28,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as npu-run
 
 import numpy as np  # noqa: E402
 from xdsl.dialects.builtin import ModuleOp  # noqa: E402
-from xdsl.dialects.func import FuncOp  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.common import machine  # noqa: E402
+from benchmarks.common import calibration_and_inputs, machine  # noqa: E402
 from examples.models import MODELS  # noqa: E402
-from interpreter.driver import execute, input_signature, random_tensor  # noqa: E402
+from interpreter.driver import execute  # noqa: E402
 from interpreter.report import Report  # noqa: E402
 from interpreter.simulator import simulate_program  # noqa: E402
 from npu_dialect.errors import UserError  # noqa: E402
@@ -111,12 +110,8 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
         start = time.perf_counter()
         imported = import_onnx(MODELS[name]())
         import_seconds = time.perf_counter() - start
-        function = next(op for op in imported.ops if isinstance(op, FuncOp))
-        rng = np.random.default_rng(0)
-        signature = input_signature(function)
         calibration = os.path.join(folder, f"{name}.npz")
-        np.savez(calibration, **{n: random_tensor(t, rng)[None] for n, t in signature})
-        inputs = {n: random_tensor(t, rng) for n, t in signature}
+        inputs = calibration_and_inputs(imported, calibration)
         print(f"{name}: imported in {import_seconds:.1f} s", flush=True)
         for preset in args.presets:
             matrix = load_config(preset).matrix

@@ -27,13 +27,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as npu-run
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.dialects.func import FuncOp
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.common import machine
+from benchmarks.common import calibration_and_inputs, machine
 from examples.models import MODELS
-from interpreter.driver import input_signature, random_tensor
 from interpreter.simulator import simulate_program
 from npu_dialect.npu import DmaLoadOp, DmaStoreOp, ProgramOp
 from npu_frontend.onnx_import import import_onnx
@@ -99,12 +97,8 @@ def compile_program(
 def compare(name: str, preset: str, precision: str) -> dict[str, object]:
     """Both layouts of one model: access statistics, cycles, identical outputs."""
     imported = import_onnx(MODELS[name]())
-    function = next(op for op in imported.ops if isinstance(op, FuncOp))
-    rng = np.random.default_rng(0)
-    signature = input_signature(function)
     calibration = os.path.join(tempfile.mkdtemp(prefix="layout-"), f"{name}.npz")
-    np.savez(calibration, **{n: random_tensor(t, rng)[None] for n, t in signature})
-    inputs = {n: random_tensor(t, rng) for n, t in signature}
+    inputs = calibration_and_inputs(imported, calibration)
     row: dict[str, object] = {"model": name, "preset": preset, "precision": precision}
     outputs = []
     for label, row_major in (("assigned", False), ("row_major", True)):
