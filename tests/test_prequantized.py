@@ -145,7 +145,8 @@ def test_batch_norm_kept_in_float(activations: str) -> None:
 def test_pipeline_skips_nn_quantize_only_when_quantized() -> None:
     """A float module still needs a calibration file for int8; a quantised one
     compiles without nn-quantize (stage `quantized` is canonicalize,
-    nn-assign-layout and nn-fuse-epilogue alone), in npu-compile and in npu-bisect's expansion of it."""
+    nn-assign-layout and nn-fuse-epilogue alone), in npu-compile and in npu-bisect's
+    expansion of it."""
     model = quantized_model("lenet5", "qdq", "int8")
     quantized = import_onnx(model)
     passes = [p.name for p in compile_pipeline("npu-base", "int8", "", prequantized=True)]

@@ -43,6 +43,7 @@ from xdsl.passes import ModulePass
 from npu_dialect import nn
 from npu_dialect.errors import UserError
 from npu_dialect.nn import LAYOUT_ATTR, set_layout
+from transforms.lowering.movement import VIEW_OPS
 
 NHWC = (0, 2, 3, 1)
 """`nn.layout` of an NCHW activation stored NHWC."""
@@ -71,15 +72,7 @@ _SPATIAL = (
     nn.QAddOp,
 )
 """Ops that read a rank-4 operand by spatial (HWC) tiles, besides convolutions."""
-_VIEWS = (
-    nn.ReshapeOp,
-    nn.FlattenOp,
-    nn.SqueezeOp,
-    nn.UnsqueezeOp,
-    nn.TransposeOp,
-    nn.SliceOp,
-    nn.SplitOp,
-)
+_VIEWS = (*VIEW_OPS, nn.SliceOp)
 """Ops whose result the lowering makes a view of the operand's bytes when it can."""
 
 

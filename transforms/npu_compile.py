@@ -136,11 +136,11 @@ def pipeline_spec(passes: list[ModulePass]) -> str:
 class NPUCompilePass(ModulePass):
     """Compiles the module's `nn` function for one hardware description: canonicalize
     (stage `nn`), nn-quantize or nn-convert-precision, nn-assign-layout and
-    nn-fuse-epilogue (stage `quantized`), convert-nn-to-npu (stage `npu`), npu-allocate and npu-schedule
-    (stage `allocated`), stopping after the stage `stop-after` names. `precision`
-    defaults to the config's native one; int8 needs `calibration`, unless the module is already
-    quantised (`is_prequantized`): then nn-quantize is skipped. An error of an inner
-    pass names that pass."""
+    nn-fuse-epilogue (stage `quantized`), convert-nn-to-npu (stage `npu`), npu-allocate
+    and npu-schedule (stage `allocated`), stopping after the stage `stop-after` names.
+    `precision` defaults to the config's native one; int8 needs `calibration`, unless
+    the module is already quantised (`is_prequantized`): then nn-quantize is skipped.
+    An error of an inner pass names that pass."""
 
     name = "npu-compile"
 
